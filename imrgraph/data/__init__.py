@@ -1,0 +1,1 @@
+"""Packaged vocabularies, shapes and queries (mapped from ontology/, shapes/, queries/)."""

@@ -1,0 +1,195 @@
+"""Typed records parsed from one IMR determination letter.
+
+Every fact a letter states is kept together with the character span of the text it came from
+(offsets into the normalised letter text, see ``imrgraph.ingest``), so that any triple in the
+graph can be traced back to the words that justify it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, Literal, TypeVar
+
+T = TypeVar("T")
+
+Party = Literal["claims-administrator", "expert-reviewer"]
+Outcome = Literal["Upheld", "Overturned"]
+PARTIES: tuple[Party, ...] = ("claims-administrator", "expert-reviewer")
+OUTCOMES: tuple[Outcome, ...] = ("Upheld", "Overturned")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Half-open character range [start, end) in the letter text."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end < self.start:
+            raise ValueError(f"bad span {self.start}..{self.end}")
+
+
+@dataclass(frozen=True)
+class Fact(Generic[T]):
+    """A value as the letter states it, with where it says so."""
+
+    value: T
+    span: Span
+
+
+@dataclass(frozen=True)
+class PageRange:
+    """Inclusive page range of a guideline; a single page has start == end."""
+
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
+
+
+@dataclass
+class SourceDocument:
+    """The file a letter was read from (the PROV entity the determination derives from)."""
+
+    name: str
+    sha256: str
+    media_type: str
+    path: str = ""
+
+
+@dataclass
+class Header:
+    """The table at the top of 2016-17 letters (absent from most 2015 letters)."""
+
+    case_number: Fact[str] | None = None
+    date_assigned: Fact[date] | None = None
+    date_of_injury: Fact[date] | None = None
+    decision_date: Fact[date] | None = None
+    ur_denial_date: Fact[date] | None = None
+    priority: Fact[str] | None = None
+    application_received: Fact[date] | None = None
+
+
+@dataclass
+class ExpertReviewer:
+    """The anonymous physician reviewer; letters state only credentials."""
+
+    specialties: list[Fact[str]] = field(default_factory=list)
+    licensure_states: list[Fact[str]] = field(default_factory=list)
+    #: "table" ("State(s) of Licensure: ...") or "prose" ("Board Certified in ... licensed to
+    #: practice in ...")
+    credential_form: str | None = None
+
+
+@dataclass
+class InjuredWorker:
+    age: Fact[int] | None = None
+    sex: Fact[str] | None = None  # "female" | "male"
+    date_of_injury: Fact[date] | None = None
+    injury_mechanism: Fact[str] | None = None
+
+
+@dataclass
+class CaseSummary:
+    text: Fact[str] | None = None
+    diagnoses: list[Fact[str]] = field(default_factory=list)
+    treatments_to_date: list[Fact[str]] = field(default_factory=list)
+
+
+@dataclass
+class GuidelineCitation:
+    """One guideline a party relied on, as structured by the citation grammar.
+
+    ``guideline`` is the IRI of the most specific guideline concept the citation resolves to:
+    a concept of ``ontology/guidelines.ttl`` when ``in_vocabulary``, otherwise a node minted from
+    the cited words so the citation is never dropped.
+    """
+
+    text: Fact[str]
+    mtus: bool
+    guideline: str
+    guideline_label: str
+    in_vocabulary: bool
+    work: str | None = None  # IRI of the guideline work concept, when known
+    edition: str | None = None  # "2004", "2009", "2016", "2nd", "3rd", ...
+    chapter_number: int | None = None
+    chapter: str | None = None  # chapter title as written
+    section: str | None = None  # section / topic as written
+    pages: list[PageRange] = field(default_factory=list)
+    url: str | None = None
+
+
+@dataclass
+class GuidelineStatement:
+    """What one party said it relied on for one item ("Claims Administrator guideline: ...")."""
+
+    party: Party
+    text: Fact[str]
+    #: "The Claims Administrator did not cite any medical evidence for its decision."
+    cited_no_evidence: bool = False
+    #: "based their decision on recommendation(s) outside of the MTUS Guidelines" or
+    #: "did not base their decision on the MTUS"
+    outside_mtus: bool = False
+    citations: list[GuidelineCitation] = field(default_factory=list)
+
+
+@dataclass
+class DisputedItem:
+    """One disputed treatment request and its outcome.
+
+    For a partial authorisation ``label`` is the disputed remainder the outcome applies to,
+    ``original_request`` what the provider asked for and ``authorized_portion`` what the claims
+    administrator authorised.
+    """
+
+    number: int
+    heading: Fact[str]
+    label: Fact[str]
+    outcome: Fact[str]
+    original_request: Fact[str] | None = None
+    authorized_portion: Fact[str] | None = None
+    statements: list[GuidelineStatement] = field(default_factory=list)
+    rationale: Fact[str] | None = None
+
+    def statement(self, party: Party) -> GuidelineStatement | None:
+        return next((s for s in self.statements if s.party == party), None)
+
+
+@dataclass
+class Determination:
+    """One IMR final determination letter."""
+
+    source: SourceDocument
+    text_length: int
+    header: Header = field(default_factory=Header)
+    reviewer: ExpertReviewer = field(default_factory=ExpertReviewer)
+    worker: InjuredWorker = field(default_factory=InjuredWorker)
+    summary: CaseSummary = field(default_factory=CaseSummary)
+    items: list[DisputedItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def case_number(self) -> str | None:
+        return self.header.case_number.value if self.header.case_number else None
+
+    @property
+    def key(self) -> str:
+        """Stable identity: the case number, else a content hash of the letter."""
+        return self.case_number or f"sha256-{self.source.sha256[:20]}"
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Records as plain JSON-ready data (dates as ISO strings, spans as [start, end])."""
+    if isinstance(obj, Span):
+        return [obj.start, obj.end]
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(x) for x in obj]
+    return obj
