@@ -1,0 +1,239 @@
+"""Records -> RDF triples.
+
+IRIs are minted from the letter's stable key (case number, else content hash) and the item's
+position, so building the same letters twice gives the same graph, and no blank nodes are used
+(blank nodes would make graphs impossible to diff or to update letter by letter).  Guideline and
+treatment nodes come from the shared vocabularies, so one guideline connects to every item that
+cited it across letters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from rdflib import XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+
+from imrgraph import __version__
+from imrgraph.records import (
+    Determination,
+    DisputedItem,
+    Fact,
+    GuidelineCitation,
+    GuidelineStatement,
+    Span,
+)
+
+IMR = Namespace("https://w3id.org/imrgraph/ontology#")
+ID = Namespace("https://w3id.org/imrgraph/id/")
+GL = Namespace("https://w3id.org/imrgraph/guideline/")
+TX = Namespace("https://w3id.org/imrgraph/treatment/")
+RG = Namespace("https://w3id.org/imrgraph/region/")
+SDO = Namespace("https://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+CITO = Namespace("http://purl.org/spar/cito/")
+
+PREFIXES: dict[str, Namespace] = {
+    "imr": IMR, "id": ID, "gl": GL, "tx": TX, "rg": RG, "schema": SDO, "oa": OA, "cito": CITO,
+    "prov": PROV, "dcterms": DCTERMS, "skos": SKOS,
+}
+
+OUTCOME_CONCEPTS = {"Upheld": IMR.Upheld, "Overturned": IMR.Overturned}
+PARTY_CONCEPTS = {
+    "claims-administrator": IMR.ClaimsAdministratorParty,
+    "expert-reviewer": IMR.ExpertReviewerParty,
+}
+SOFTWARE_AGENT = ID[f"agent/imrgraph-{__version__}"]
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+
+@dataclass
+class LetterTriples:
+    """A letter's own triples (its named graph) and the shared nodes it introduced."""
+
+    key: str
+    determination: URIRef
+    triples: list[Triple] = field(default_factory=list)
+    shared: list[Triple] = field(default_factory=list)
+
+
+def determination_iri(key: str) -> URIRef:
+    return ID[f"determination/{quote(key, safe='-._~')}"]
+
+
+def letter_graph_iri(key: str) -> URIRef:
+    """Name of the graph holding one letter's triples in a quad store."""
+    return ID[f"graph/{quote(key, safe='-._~')}"]
+
+
+SHARED_GRAPH = ID["graph/shared"]
+
+
+class _Emitter:
+    def __init__(self, out: list[Triple]) -> None:
+        self.out = out
+
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal | None) -> None:
+        if o is not None:
+            self.out.append((s, p, o))
+
+    def lit(self, s: URIRef, p: URIRef, value: object, datatype: URIRef | None = None) -> None:
+        if value is None or value == "":
+            return
+        if datatype is not None:
+            self.out.append((s, p, Literal(value, datatype=datatype)))
+        else:
+            self.out.append((s, p, Literal(value)))
+
+    def span(self, node: URIRef, span: Span) -> None:
+        sel = URIRef(f"{node}/span")
+        self.add(node, IMR.textSpan, sel)
+        self.add(sel, RDF.type, OA.TextPositionSelector)
+        self.lit(sel, OA.start, span.start, XSD.integer)
+        self.lit(sel, OA.end, span.end, XSD.integer)
+
+
+def _value(fact: Fact | None) -> object | None:
+    return fact.value if fact is not None else None
+
+
+def determination_triples(det: Determination) -> LetterTriples:
+    """All triples for one parsed letter."""
+    from imrgraph.citations import out_of_vocabulary_triples
+    from imrgraph.treatments import classification_triples, classify_item
+
+    node = determination_iri(det.key)
+    result = LetterTriples(key=det.key, determination=node)
+    e = _Emitter(result.triples)
+    e.add(node, RDF.type, IMR.Determination)
+    e.lit(node, RDFS.label, f"IMR determination {det.key}")
+    h = det.header
+    e.lit(node, IMR.caseNumber, _value(h.case_number))
+    e.lit(node, IMR.dateAssigned, _value(h.date_assigned), XSD.date)
+    e.lit(node, IMR.decisionDate, _value(h.decision_date), XSD.date)
+    e.lit(node, IMR.urDenialDate, _value(h.ur_denial_date), XSD.date)
+    e.lit(node, IMR.applicationReceived, _value(h.application_received), XSD.date)
+    e.lit(node, IMR.priority, _value(h.priority))
+    for warning in det.warnings:
+        e.lit(node, IMR.warning, warning)
+
+    source = ID[f"source/{det.source.sha256}"]
+    e.add(node, PROV.wasDerivedFrom, source)
+    e.add(node, PROV.wasAttributedTo, SOFTWARE_AGENT)
+    e.add(source, RDF.type, PROV.Entity)
+    e.lit(source, DCTERMS.title, det.source.name)
+    e.lit(source, IMR.sha256, det.source.sha256)
+    e.lit(source, DCTERMS.format, det.source.media_type)
+    e.add(SOFTWARE_AGENT, RDF.type, PROV.SoftwareAgent)
+    e.lit(SOFTWARE_AGENT, RDFS.label, f"imrgraph {__version__}")
+
+    worker = URIRef(f"{node}/worker")
+    e.add(node, IMR.injuredWorker, worker)
+    e.add(worker, RDF.type, IMR.InjuredWorker)
+    w = det.worker
+    e.lit(worker, IMR.age, _value(w.age), XSD.integer)
+    if w.sex is not None:
+        e.add(worker, SDO.gender, SDO.Female if w.sex.value == "female" else SDO.Male)
+    e.lit(worker, IMR.dateOfInjury, _value(w.date_of_injury), XSD.date)
+    e.lit(worker, IMR.injuryMechanism, _value(w.injury_mechanism))
+
+    reviewer = URIRef(f"{node}/reviewer")
+    e.add(node, IMR.expertReviewer, reviewer)
+    e.add(reviewer, RDF.type, IMR.ExpertReviewer)
+    for spec in det.reviewer.specialties:
+        e.lit(reviewer, IMR.specialty, spec.value)
+    for state in det.reviewer.licensure_states:
+        e.lit(reviewer, IMR.licensedIn, state.value)
+
+    e.lit(node, IMR.caseSummary, _value(det.summary.text))
+    for dx in det.summary.diagnoses:
+        e.lit(node, IMR.diagnosis, dx.value)
+    for tx in det.summary.treatments_to_date:
+        e.lit(node, IMR.treatmentToDate, tx.value)
+
+    shared = _Emitter(result.shared)
+    for item in det.items:
+        item_node = URIRef(f"{node}/item/{item.number}")
+        e.add(node, IMR.disputedItem, item_node)
+        _item(e, shared, item_node, item)
+        result.triples.extend(classification_triples(item_node, classify_item(item.label.value)))
+        for statement in item.statements:
+            for citation in statement.citations:
+                if not citation.in_vocabulary:
+                    result.shared.extend(out_of_vocabulary_triples(citation))
+    return result
+
+
+def _item(e: _Emitter, shared: _Emitter, node: URIRef, item: DisputedItem) -> None:
+    e.add(node, RDF.type, IMR.DisputedItem)
+    e.lit(node, RDFS.label, item.label.value)
+    e.lit(node, IMR.itemNumber, item.number, XSD.integer)
+    e.lit(node, IMR.heading, item.heading.value)
+    e.add(node, IMR.outcome, OUTCOME_CONCEPTS[item.outcome.value])
+    e.lit(node, IMR.originalRequest, _value(item.original_request))
+    e.lit(node, IMR.authorizedPortion, _value(item.authorized_portion))
+    e.lit(node, IMR.rationale, _value(item.rationale))
+    e.span(node, item.label.span)
+    for statement in item.statements:
+        _statement(e, node, statement)
+
+
+def _statement(e: _Emitter, item_node: URIRef, statement: GuidelineStatement) -> None:
+    node = URIRef(f"{item_node}/{statement.party}")
+    party = PARTY_CONCEPTS[statement.party]
+    e.add(item_node, IMR.statement, node)
+    e.add(node, RDF.type, IMR.GuidelineStatement)
+    e.add(node, IMR.party, party)
+    e.lit(node, DCTERMS.bibliographicCitation, statement.text.value)
+    e.lit(node, IMR.citedNoEvidence, statement.cited_no_evidence, XSD.boolean)
+    e.lit(node, IMR.outsideMTUS, statement.outside_mtus, XSD.boolean)
+    e.span(node, statement.text.span)
+    for number, citation in enumerate(statement.citations, start=1):
+        _citation(e, URIRef(f"{node}/citation/{number}"), node, party, citation)
+
+
+def _citation(
+    e: _Emitter, node: URIRef, statement: URIRef, party: URIRef, c: GuidelineCitation
+) -> None:
+    e.add(statement, IMR.citation, node)
+    e.add(node, RDF.type, IMR.GuidelineCitation)
+    e.add(node, IMR.citingParty, party)
+    e.add(node, IMR.guideline, URIRef(c.guideline))
+    if c.work:
+        e.add(node, IMR.guidelineWork, URIRef(c.work))
+    e.lit(node, IMR.isMTUS, c.mtus, XSD.boolean)
+    e.lit(node, DCTERMS.bibliographicCitation, c.text.value)
+    e.lit(node, IMR.edition, c.edition)
+    e.lit(node, IMR.chapterNumber, c.chapter_number, XSD.integer)
+    e.lit(node, IMR.chapterTitle, c.chapter)
+    e.lit(node, IMR.section, c.section)
+    e.lit(node, IMR.url, c.url, XSD.anyURI)
+    if c.pages:
+        e.lit(node, IMR.pages, "; ".join(str(p) for p in c.pages))
+    for i, pages in enumerate(c.pages, start=1):
+        pr = URIRef(f"{node}/pages/{i}")
+        e.add(node, IMR.pageRange, pr)
+        e.add(pr, RDF.type, IMR.PageRange)
+        e.lit(pr, SDO.pageStart, pages.start, XSD.integer)
+        e.lit(pr, SDO.pageEnd, pages.end, XSD.integer)
+    e.span(node, c.text.span)
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)
+    return graph
+
+
+def graph_of(letters: Iterable[LetterTriples], graph: Graph | None = None) -> Graph:
+    """Merge letters' triples (and their shared nodes) into one rdflib graph."""
+    graph = bind_prefixes(graph if graph is not None else Graph())
+    for letter in letters:
+        for t in letter.triples:
+            graph.add(t)
+        for t in letter.shared:
+            graph.add(t)
+    return graph

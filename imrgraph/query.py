@@ -1,0 +1,245 @@
+"""Named SPARQL queries: loading, parameter binding, running, formatting.
+
+A query is a ``.rq`` file whose comment header states its purpose, parameters and columns::
+
+    # name: guideline-outcomes
+    # param: level = topic : work | chapter | topic
+    # columns: guideline, citations, ...
+
+Inside the query a parameter NAME is the variable ``?_NAME``.  Values are bound as RDF terms in
+a ``VALUES`` block placed at the start of the outer WHERE group, written with rdflib's N-Triples
+escaping, so a value can never change the query's structure — whatever quotes, braces or
+newlines it holds.  The same bound text runs on rdflib, pyoxigraph and remote endpoints.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from imrgraph.errors import UsageError
+from imrgraph.resources import files
+
+_PARAM = re.compile(r"^#\s*param:\s*(?P<name>[A-Za-z_][\w-]*)\s*"
+                    r"(?:\((?P<kind>iri|string|integer)\))?"
+                    r"\s*(?:=\s*(?P<default>[^:]*?))?\s*(?::\s*(?P<doc>.*))?$")
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    kind: str = "string"
+    default: str | None = None
+    doc: str = ""
+
+
+@dataclass
+class NamedQuery:
+    name: str
+    text: str
+    path: Path | None = None
+    purpose: str = ""
+    columns: list[str] = field(default_factory=list)
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    rows: list[list[Any]]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    return parse_query_text(text, name=path.stem, path=path)
+
+
+def parse_query_text(text: str, name: str, path: Path | None = None) -> NamedQuery:
+    query = NamedQuery(name=name, text=text, path=path)
+    header: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        header.append(line)
+    current = None
+    for line in header:
+        m = re.match(r"^#\s*(name|purpose|param|columns):\s*(.*)$", line)
+        if m:
+            current = m.group(1)
+            if current == "name" and m.group(2).strip():
+                query.name = m.group(2).strip()
+            elif current == "purpose":
+                query.purpose = m.group(2).strip()
+            elif current == "param":
+                pm = _PARAM.match(line.strip())
+                if pm and pm.group("name") != "none" and not line.strip().endswith("(none)"):
+                    p = Parameter(
+                        name=pm.group("name"),
+                        kind=pm.group("kind") or "string",
+                        default=(pm.group("default") or "").strip() or None,
+                        doc=(pm.group("doc") or "").strip(),
+                    )
+                    query.parameters[p.name] = p
+            elif current == "columns":
+                query.columns.extend(_column_names(m.group(2)))
+        elif current == "purpose":
+            query.purpose += " " + line.lstrip("# ").strip()
+        elif current == "columns":
+            query.columns.extend(_column_names(line.lstrip("#")))
+    # Parameters used as ?_name but not declared still get bound (user-written queries).
+    for used in sorted(set(re.findall(r"\?_([A-Za-z]\w*)", text))):
+        query.parameters.setdefault(used, Parameter(name=used))
+    return query
+
+
+def _column_names(text: str) -> list[str]:
+    text = re.sub(r"\([^)]*\)", "", text)
+    return [c.strip().split()[0] for c in re.split(r",|/", text) if c.strip()]
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    return {q.name: q for q in (parse_query_file(p) for p in files("queries", "*.rq"))}
+
+
+def load_query(name_or_path: str) -> NamedQuery:
+    """A bundled query by name, or a user's ``.rq`` file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".rq" or path.exists():
+        if not path.is_file():
+            raise UsageError(f"query file not found: {name_or_path}")
+        return parse_query_file(path)
+    queries = named_queries()
+    if name_or_path not in queries:
+        raise UsageError(
+            f"unknown query {name_or_path!r}; named queries: {', '.join(sorted(queries))}"
+        )
+    return queries[name_or_path]
+
+
+def _term(param: Parameter, value: str) -> Node:
+    if param.kind == "integer":
+        try:
+            return Literal(int(value))
+        except ValueError:
+            raise UsageError(f"parameter {param.name} must be an integer, got {value!r}") from None
+    if param.kind == "iri":
+        if _IRI_FORBIDDEN.search(value) or ":" not in value:
+            raise UsageError(f"parameter {param.name} must be an absolute IRI, got {value!r}")
+        return URIRef(value)
+    return Literal(value)
+
+
+def bind_parameters(query: NamedQuery, values: Mapping[str, str] | None = None) -> str:
+    """The query text with its parameters bound in a VALUES block."""
+    values = dict(values or {})
+    unknown = sorted(set(values) - set(query.parameters))
+    if unknown:
+        known = ", ".join(sorted(query.parameters)) or "none"
+        raise UsageError(f"query {query.name} has no parameter {', '.join(unknown)} (has: {known})")
+    bindings: list[tuple[str, Node]] = []
+    for name, param in sorted(query.parameters.items()):
+        value = values.get(name, param.default)
+        if value is None:
+            raise UsageError(f"query {query.name} needs --param {name}=VALUE ({param.doc})")
+        bindings.append((name, _term(param, value)))
+    if not bindings:
+        return query.text
+    block = "VALUES (" + " ".join(f"?_{n}" for n, _ in bindings) + ") { (" + " ".join(
+        t.n3() for _, t in bindings
+    ) + ") }\n"
+    m = re.search(r"\bWHERE\s*\{", _strip_comments(query.text), re.IGNORECASE)
+    if not m:
+        m = re.search(r"\{", _strip_comments(query.text))
+        if not m:
+            raise UsageError(f"query {query.name}: no WHERE group to bind parameters into")
+    return query.text[: m.end()] + "\n  " + block + query.text[m.end():]
+
+
+def _strip_comments(text: str) -> str:
+    """Same length as text, with comments blanked, so offsets stay valid."""
+    return re.sub(r"(?m)#[^\n]*", lambda m: " " * len(m.group(0)), _blank_strings(text))
+
+
+def _blank_strings(text: str) -> str:
+    return re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'',
+                  lambda m: '"' + " " * (len(m.group(0)) - 2) + '"', text)
+
+
+def python_value(term: Node | None) -> Any:
+    """An RDF term as a plain value: numbers as int/float, everything else as str."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        value = term.toPython()
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return value
+        if isinstance(value, Decimal | float):
+            return round(float(value), 6)
+        return str(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def run_on_graph(graph: Graph, query: NamedQuery, values: Mapping[str, str] | None = None
+                 ) -> QueryResult:
+    text = bind_parameters(query, values)
+    result = graph.query(text)
+    columns = [str(v) for v in (result.vars or [])]
+    rows = [[python_value(row[i]) for i in range(len(columns))] for row in result]
+    return QueryResult(columns=columns, rows=rows)
+
+
+def format_result(result: QueryResult, fmt: str = "table") -> str:
+    if fmt == "json":
+        return json.dumps(result.as_dicts(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([["" if v is None else v for v in row] for row in result.rows])
+        return buf.getvalue()
+    if fmt != "table":
+        raise UsageError(f"unknown format {fmt!r} (table, csv, json)")
+    return _table(result.columns, result.rows)
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
+    def cell(v: Any) -> str:
+        s = "" if v is None else str(v)
+        s = s.replace("\n", " ")
+        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+    cells = [[cell(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(r[i], int | float) for r in rows if r[i] is not None) and rows
+               for i in range(len(columns))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths,
+                                                                                     strict=True))
+        ).rstrip()
+
+    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
