@@ -1,0 +1,339 @@
+"""PDF letters -> plain text that reads like the corpus' pypdf text files.
+
+Why pypdf (and not pdfplumber or PyMuPDF): it is pure Python (no native wheels to build or
+trust), handles the state's AES-encrypted letters through ``cryptography``, and is BSD
+licensed, whereas PyMuPDF is AGPL and pdfplumber drags in pdfminer.six for no gain here. The
+reference texts of the corpus were made with pypdf, so using it keeps spans comparable.
+
+What the published letters contain (checked on the 72 real PDFs, PDFMaker for Word, AESV2
+encryption with an empty user password): 2 to 10 pages, the MAXIMUS logo as an image on
+page 1, the header table as a Word table (its "Application Received:" label wraps inside its
+cell, so pypdf gives "Priority: Standard Application / Received: / <date>" on three lines, and
+each label and value survives), no running header or footer, no page numbers, and no
+automatic hyphenation: every hyphen at a line end in those letters is a real one
+("non-\\ncertified", "x-\\nray", "hand-\\nwrist"). Letters from other years or re-rendered copies
+can carry "Page 2 of 3" footers and a running header line, which :func:`clean_pages` drops.
+
+Every failure is an :class:`imrgraph.errors.IngestError` naming the file and the reason; no
+other exception type escapes :func:`pdf_text`.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from collections import Counter
+
+from imrgraph.errors import IngestError
+
+#: Refuse larger files: letters are a few tens of kB; this bounds memory and parse time.
+MAX_PDF_BYTES = 50 * 1024 * 1024
+#: Refuse longer documents: the longest real letter has 10 pages.
+MAX_PDF_PAGES = 200
+#: Lines at each end of a page that may be a running header/footer or a page number.
+_EDGE_LINES = 2
+
+_PAGE_NUMBER_RE = re.compile(
+    r"""^\s*(?:
+        page\s*\d+(?:\s*(?:of|/)\s*\d+)?    # Page 2 | Page 2 of 3 | Page 2/3
+      | \d+\s*(?:of|/)\s*\d+                # 2 of 3 | 2/3
+      | [-\u2013\u2014]\s*\d+\s*[-\u2013\u2014] # - 2 -
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_BARE_NUMBER_RE = re.compile(r"^\s*(\d{1,3})\s*$")
+
+# --- soft hyphens -------------------------------------------------------------------------
+# A line-end hyphen is rejoined only when all of these hold (conservative: keeping a hyphen
+# that was soft costs a parser little, deleting a real one changes a treatment's name):
+#   * the word before it is all lowercase ASCII letters (no digits, capitals, slashes, other
+#     hyphens), so "Non-\nMTUS", "L4-\n5", "X-\nray", "range-of-\nmotion" and URLs stay;
+#   * the word after it starts with lowercase letters (so "7-\n10 days" stays);
+#   * the first half is not a known compound prefix (non, anti, self, follow, x, ...) and the
+#     second half is not a known compound tail (up, based, related, sided, ...);
+#   * the text does not use the hyphenated form elsewhere ("follow-up" mid-line);
+#   * and either the joined word occurs elsewhere in the text, or neither half is a word of
+#     the text on its own (nor a common word): "medi-\ncation" joins, "shoulder-\nupper" and
+#     "hand-\nwrist" stay because the letter says "shoulder" or "hand" elsewhere.
+# U+00AD (the soft hyphen character) always joins.
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_COMPOUND_PREFIXES = _wordset(
+    """
+    anti auto bi co counter cross de double electro ex extra follow full half high home hyper hypo
+    inter intra long low mid multi neuro non off on out over part post pre pro re right left
+    semi self short single sub super trans tri ultra un under upper well x
+    """
+)
+_COMPOUND_TAILS = _wordset(
+    """
+    up ups in ins out on off over based related sided term time type like free induced
+    specific approved certified dependent directed established release weighted
+    bearing day days week weeks month months year years old care level line
+    """
+)
+_COMMON_WORDS = _wordset(
+    """
+    a an and are as at be by for from has have in is it of on or the to was were with
+    arm back body care day foot hand head hip knee leg neck pain side time up wrist
+    upper lower left right mid front rear inner outer top bottom early late new old
+    all any not no one two three four five six ten per via
+    """
+)
+_HYPHEN_BREAK_RE = re.compile(
+    r"(?P<pre>(?<![^\s(\"'])[a-z]+)(?P<hy>[-\u00ad\u2010])[ \t]*\n[ \t]*"
+    r"(?P<post>[a-z]+)(?P<punct>[^\sA-Za-z0-9-]*)(?P<sp>[ \t]*)(?P<nl>\n?)"
+)
+_WORD_RE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def rejoin_soft_hyphens(text: str) -> str:
+    """Rejoin words a typesetter split with a hyphen at a line break, keeping real hyphens.
+
+    See the rules above ``_COMPOUND_PREFIXES``: only lowercase-letter halves are candidates,
+    and evidence from the letter itself decides. The joined word ends the first line and the
+    rest of the second line stays on its own line ("medi-\\ncation is" -> "medication\\nis").
+    On the 72 real letters this changes nothing, because Word did not hyphenate them.
+    """
+    if "\n" not in text:
+        return text
+    words = Counter(m.group(0).lower() for m in _WORD_RE.finditer(text))
+    singles: Counter[str] = Counter()
+    for w, n in words.items():
+        for part in w.split("-"):
+            singles[part] += n
+
+    def soft(pre: str, hy: str, post: str) -> bool:
+        if hy == "\u00ad":
+            return True
+        if pre in _COMPOUND_PREFIXES or post in _COMPOUND_TAILS:
+            return False
+        # Mid-line "pre-post" anywhere (this occurrence spans a line break, so is not counted).
+        if words.get(f"{pre}-{post}", 0) > 0:
+            return False
+        if words.get(pre + post, 0) > 0:
+            return True
+        # ">1": the halves themselves were counted once here.
+        pre_is_word = singles.get(pre, 0) > 1 or pre in _COMMON_WORDS
+        post_is_word = singles.get(post, 0) > 1 or post in _COMMON_WORDS
+        return not (pre_is_word or post_is_word)
+
+    def join(m: re.Match[str]) -> str:
+        if not soft(m.group("pre"), m.group("hy"), m.group("post")):
+            return m.group(0)
+        word = m.group("pre") + m.group("post") + m.group("punct")
+        return word + (m.group("nl") if m.group("nl") or not m.group("sp") else "\n")
+
+    return _HYPHEN_BREAK_RE.sub(join, text)
+
+
+# --- page furniture -----------------------------------------------------------------------
+def _edge_indices(lines: list[str]) -> tuple[list[int], list[int]]:
+    """Indices of the first and last ``_EDGE_LINES`` non-blank lines of a page."""
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    return nonblank[:_EDGE_LINES], nonblank[-_EDGE_LINES:]
+
+
+def _furniture_key(line: str) -> str:
+    """A line with digits masked, so "CM15-0028659 page 2" and "... page 3" compare equal."""
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def clean_pages(pages: list[str]) -> str:
+    """Join page texts, dropping page numbers and running headers/footers.
+
+    Page numbers ("Page 2 of 3", "2 of 3", "- 2 -", or a bare number equal to the page's
+    index) are dropped when among the first or last two non-blank lines of a page. A running
+    header/footer is a line, digits masked, found among the first (or last) two non-blank
+    lines of every page, or of every page but the first, with at least two pages carrying it:
+    a one-page letter can therefore only lose its page number. Then soft hyphens are
+    rejoined, trailing spaces dropped and runs of blank lines squeezed to one.
+    """
+    split = [p.splitlines() for p in pages]
+    edges = [_edge_indices(lines) for lines in split]
+    drop: list[set[int]] = [set() for _ in split]
+    for n, (lines, (top, bottom)) in enumerate(zip(split, edges, strict=True), start=1):
+        for i in {*top, *bottom}:
+            line = lines[i]
+            bare = _BARE_NUMBER_RE.match(line)
+            if _PAGE_NUMBER_RE.match(line) or (bare and int(bare.group(1)) == n):
+                drop[n - 1].add(i)
+    if len(split) >= 2:
+        for side in (0, 1):
+            seen: Counter[str] = Counter()
+            for lines, edge in zip(split, edges, strict=True):
+                seen.update({_furniture_key(lines[i]) for i in edge[side]})
+            need = max(2, len(split) - 1)
+            running = {k for k, c in seen.items() if c >= need and any(ch.isalpha() for ch in k)}
+            for n, (lines, edge) in enumerate(zip(split, edges, strict=True)):
+                for i in edge[side]:
+                    if _furniture_key(lines[i]) in running:
+                        drop[n].add(i)
+    kept = [
+        "\n".join(ln for i, ln in enumerate(lines) if i not in drop[n])
+        for n, lines in enumerate(split)
+    ]
+    return normalise_whitespace(rejoin_soft_hyphens("\n".join(kept)))
+
+
+def normalise_whitespace(text: str) -> str:
+    """Strip trailing spaces and squeeze runs of whitespace-only lines into one blank line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    out: list[str] = []
+    for ln in lines:
+        if ln or (out and out[-1]):
+            out.append(ln)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
+
+
+# --- reading PDFs -------------------------------------------------------------------------
+def pdf_text(
+    path: pathlib.Path | str, *, max_bytes: int = MAX_PDF_BYTES, max_pages: int = MAX_PDF_PAGES
+) -> str:
+    """The text of a PDF letter, cleaned of page furniture (see :func:`clean_pages`).
+
+    Encrypted PDFs are opened with the empty user password (the state's letters only restrict
+    permissions); a PDF that needs a real password, a truncated or corrupt file, one over the
+    size or page limits, or one without a text layer raises ``IngestError``.
+    """
+    path = pathlib.Path(path)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(name, f"cannot read file: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise IngestError(name, "empty file (0 bytes), not a PDF")
+    if size > max_bytes:
+        raise IngestError(name, f"PDF too large: {size} bytes exceeds the {max_bytes}-byte limit")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(name, f"cannot read file: {exc.strerror or exc}") from exc
+    if b"%PDF-" not in data[:1024]:
+        raise IngestError(name, "not a PDF: no %PDF- header")
+    if b"%%EOF" not in data[-1024:]:
+        raise IngestError(name, "truncated or corrupt PDF: no %%EOF marker at the end")
+    return clean_pages(_extract_pages(name, data, max_pages))
+
+
+def _extract_pages(name: str, data: bytes, max_pages: int) -> list[str]:
+    """Page texts via pypdf; every pypdf failure becomes an ``IngestError``."""
+    import io
+
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                result = reader.decrypt("")
+            except DependencyError as exc:
+                raise IngestError(
+                    name, f"AES-encrypted PDF needs the 'cryptography' package: {exc}"
+                ) from exc
+            if result == PasswordType.NOT_DECRYPTED:
+                raise IngestError(name, "encrypted PDF: a password is required")
+        n_pages = len(reader.pages)
+        if n_pages > max_pages:
+            raise IngestError(name, f"too many pages: {n_pages} exceeds the {max_pages}-page limit")
+        if n_pages == 0:
+            raise IngestError(name, "corrupt PDF: no pages")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except IngestError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise IngestError(name, "encrypted PDF: a password is required") from exc
+    except DependencyError as exc:
+        raise IngestError(name, f"PDF needs a missing package: {exc}") from exc
+    except PdfReadError as exc:
+        raise IngestError(name, f"truncated or corrupt PDF: {exc}") from exc
+    except (RecursionError, MemoryError) as exc:
+        raise IngestError(name, f"corrupt PDF: {type(exc).__name__}") from exc
+    except Exception as exc:  # pypdf raises many types on malformed input
+        raise IngestError(name, f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
+    if not any(p.strip() for p in pages):
+        raise IngestError(name, "no extractable text (scanned image?)")
+    return pages
+
+
+# --- pdftotext -layout --------------------------------------------------------------------
+_GAP_RE = re.compile(r"[ \t]{2,}")
+
+
+def _cells(line: str) -> list[tuple[int, str]]:
+    """(column, text) of the runs of a layout line separated by two or more spaces."""
+    return [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def _merge_wrapped_labels(lines: list[str], limit: int = 12) -> list[str]:
+    """Put a table label that wrapped in its cell back after its first part.
+
+    ``pdftotext -layout`` prints the header table's "Application / Received:" cell as
+    "Priority: Standard   Application   11/03/2016" then an indented "Received:" alone in the
+    label's column; this makes "Priority: Standard   Application Received:   11/03/2016".
+    Only an indented lone fragment of at most three words ending in ":" among the first
+    ``limit`` non-blank lines (the table is at the top of page 1) is moved, and only under a
+    cell of the line above that starts in the same column (+-3) and is followed by another
+    cell.
+    """
+    out: list[str] = []
+    seen = 0
+    for line in lines:
+        cells = _cells(line)
+        seen += bool(cells)
+        if seen <= limit and out and len(cells) == 1 and cells[0][0] > 8:
+            col, frag = cells[0]
+            above = _cells(out[-1])
+            if frag.endswith(":") and len(frag.split()) <= 3:
+                for acol, atext in above[:-1]:
+                    if abs(acol - col) <= 3 and not atext.endswith(":"):
+                        end = acol + len(atext)
+                        prev = out[-1]
+                        out[-1] = prev[:end] + " " + frag + "  " + prev[end:].lstrip()
+                        break
+                else:
+                    out.append(line)
+                continue
+        out.append(line)
+    return out
+
+
+def layout_text_normalise(text: str) -> str:
+    """Make ``pdftotext -layout`` output read like pypdf text.
+
+    Pages (separated by form feeds) are cleaned like pypdf pages: page numbers and running
+    headers/footers dropped. Within lines, leading indentation is removed and column gaps
+    (two or more spaces) become one space; a header-table label that wrapped in its cell is
+    put back beside its first half first (see ``_merge_wrapped_labels``).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pages = text.split("\f")
+    if len(pages) > 1 and not pages[-1].strip():
+        pages.pop()
+    cleaned: list[str] = []
+    for n, page in enumerate(pages):
+        lines = page.split("\n")
+        if n == 0:
+            lines = _merge_wrapped_labels(lines)
+        cleaned.append("\n".join(_GAP_RE.sub(" ", ln.strip()) for ln in lines))
+    return clean_pages(cleaned)
+
+
+__all__ = [
+    "MAX_PDF_BYTES",
+    "MAX_PDF_PAGES",
+    "clean_pages",
+    "layout_text_normalise",
+    "normalise_whitespace",
+    "pdf_text",
+    "rejoin_soft_hyphens",
+]
