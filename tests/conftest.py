@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
-LETTERS = FIXTURES / "letters"
+EXAMPLES = ROOT / "examples"
+LETTERS = EXAMPLES / "letters"
 EXPECTED = ROOT / "tests" / "expected"
 CORPUS = ROOT.parent / "shared" / "corpus"
 SEEDS = sorted(LETTERS.glob("0*.txt"))
@@ -19,7 +19,8 @@ def corpus_letters() -> list[Path]:
     """All 77 letters of ../shared/corpus (seeds and real text), when present."""
     if not CORPUS.is_dir():
         return []
-    return sorted((CORPUS / "seeds").glob("*.txt")) + sorted((CORPUS / "real" / "text").glob("*.txt"))
+    seeds = sorted((CORPUS / "seeds").glob("*.txt"))
+    return seeds + sorted((CORPUS / "real" / "text").glob("*.txt"))
 
 
 def expected_files() -> list[Path]:

@@ -20,7 +20,7 @@ from imrgraph.pdf import (
     rejoin_soft_hyphens,
 )
 
-CORPUS = pathlib.Path("/work/shared/corpus")
+CORPUS = pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 REAL_PDF = CORPUS / "real" / "pdf"
 REAL_TEXT = CORPUS / "real" / "text"
 SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))

@@ -1,0 +1,140 @@
+"""The CLI end to end, in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import LETTERS, SEEDS
+
+
+def imrgraph(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    beside = Path(sys.executable).parent / "imrgraph"
+    exe = str(beside) if beside.exists() else shutil.which("imrgraph")
+    cmd = [exe] if exe else [sys.executable, "-m", "imrgraph"]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("cli")
+    for seed in SEEDS:
+        shutil.copy(seed, work / seed.name)
+    run = imrgraph("build", *[s.name for s in SEEDS], "-o", "out/graph.ttl", cwd=work)
+    assert run.returncode == 0, run.stderr
+    assert "5 letter(s) built" in run.stdout
+    assert "11 item(s)" in run.stdout
+    return work
+
+
+def test_build_writes_graph_and_report(built: Path) -> None:
+    assert (built / "out" / "graph.ttl").stat().st_size > 10_000
+    report = json.loads((built / "out" / "graph.report.json").read_text())
+    assert report["summary"]["inputs"] == 5
+    assert report["summary"]["letters"] == 5
+    assert report["summary"]["items"] == 11
+
+
+def test_validate_conforms(built: Path) -> None:
+    run = imrgraph("validate", "out/graph.ttl", cwd=built)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "conforms" in run.stdout
+
+
+def test_query_decisions_csv(built: Path) -> None:
+    run = imrgraph("query", "decisions", "--graph", "out/graph.ttl", "--format", "csv", cwd=built)
+    assert run.returncode == 0, run.stderr
+    rows = list(csv.DictReader(io.StringIO(run.stdout)))
+    assert list(rows[0]) == ["document", "case_number", "item", "outcome"]
+    assert len(rows) == 11
+    assert rows[0] == {"document": "000_0a410e5aa90ad013.txt", "case_number": "",
+                       "item": "Physical Therapy 2 x 4 week, Lumbar Spine",
+                       "outcome": "Overturned"}
+    assert {"document": "001_9c78cd4ffcf5a619.txt", "case_number": "CM15-0028659",
+            "item": "Physical therapy 12 sessions", "outcome": "Upheld"} in rows
+
+
+def test_query_table_and_json(built: Path) -> None:
+    run = imrgraph("query", "guideline-outcomes", "--graph", "out/graph.ttl", cwd=built)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0].split() == ["guideline", "citations", "upheld",
+                                                  "overturned", "overturn_rate"]
+    run = imrgraph("query", "citations", "--graph", "out/graph.ttl", "--format", "json",
+                   cwd=built)
+    rows = json.loads(run.stdout)
+    assert set(rows[0]) == {"document", "item", "party", "guideline", "pages"}
+
+
+def test_user_query_file(built: Path) -> None:
+    (built / "mine.rq").write_text(
+        "PREFIX imr: <https://w3id.org/imrgraph/ontology#>\n"
+        "SELECT (COUNT(?i) AS ?n) WHERE { ?i imr:outcome imr:Overturned }\n")
+    run = imrgraph("query", "mine.rq", "--graph", "out/graph.ttl", "--format", "csv", cwd=built)
+    assert run.stdout.splitlines() == ["n", "2"]
+
+
+def test_unknown_query_is_usage_error(built: Path) -> None:
+    run = imrgraph("query", "nope", "--graph", "out/graph.ttl", cwd=built)
+    assert run.returncode == 2
+    assert "unknown query 'nope'" in run.stderr
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld", "trig"])
+def test_export_round_trips(built: Path, fmt: str) -> None:
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    out = built / f"export.{fmt}"
+    run = imrgraph("export", "out/graph.ttl", "--format", fmt, "-o", str(out), cwd=built)
+    assert run.returncode == 0, run.stderr
+    original = Graph().parse(built / "out" / "graph.ttl")
+    parsed = Graph().parse(out, format={"ttl": "turtle", "nt": "nt", "jsonld": "json-ld",
+                                        "trig": "trig"}[fmt])
+    assert isomorphic(original, parsed)
+
+
+def test_extract_json(built: Path) -> None:
+    run = imrgraph("extract", SEEDS[1].name, "--format", "json", cwd=built)
+    assert run.returncode == 0, run.stderr
+    record = json.loads(run.stdout)
+    assert record["header"]["case_number"]["value"] == "CM15-0028659"
+    assert record["items"][0]["outcome"]["value"] == "Upheld"
+    assert record["items"][0]["label"]["span"][1] > record["items"][0]["label"]["span"][0]
+
+
+def test_bad_inputs_rejected_rest_built(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(SEEDS[0], folder / "good one.txt")
+    shutil.copy(LETTERS / "CM16-0237844.txt", folder / "réal letter.txt")
+    (folder / "empty.txt").write_text("")
+    (folder / "junk.txt").write_bytes(bytes(range(256)) * 20)
+    (folder / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    (folder / "memo.txt").write_text("Dear colleague,\nplease find the minutes attached.\n")
+    run = imrgraph("build", str(folder), "-o", str(tmp_path / "g.ttl"), cwd=tmp_path)
+    assert run.returncode == 1
+    err = run.stderr
+    assert "empty.txt: empty file" in err
+    assert "junk.txt: binary content" in err
+    assert "picture.txt: binary content: this is a PNG image" in err
+    assert "memo.txt" in err and "not an IMR final determination" in err
+    assert "2 letter(s) built" in run.stdout and "4 rejected" in run.stdout
+    report = json.loads((tmp_path / "g.report.json").read_text())
+    assert report["summary"]["inputs"] == 6
+    statuses = {Path(i["path"]).name: i["status"] for i in report["inputs"]}
+    assert statuses["good one.txt"].startswith("built")
+    assert statuses["réal letter.txt"].startswith("built")
+    from rdflib import Graph
+
+    g = Graph().parse(tmp_path / "g.ttl")
+    titles = {str(o) for o in g.objects(None, __import__("rdflib").DCTERMS.title)}
+    assert titles == {"good one.txt", "réal letter.txt"}

@@ -1,0 +1,35 @@
+"""The wheel carries ontology/, shapes/ and queries/, so imrgraph works from any directory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import ROOT
+
+
+def test_wheel_contains_vocabularies_shapes_and_queries(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
+         str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    wheel = next(tmp_path.glob("imrgraph-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for folder, suffix in (("ontology", ".ttl"), ("shapes", ".ttl"), ("queries", ".rq")):
+        shipped = {n for n in names if n.startswith(f"imrgraph/data/{folder}/")}
+        on_disk = {f"imrgraph/data/{folder}/{p.name}" for p in (ROOT / folder).glob(f"*{suffix}")}
+        assert on_disk and on_disk <= shipped, f"{folder}: {sorted(on_disk - shipped)}"
+    assert "imrgraph/cli.py" in names
+
+
+def test_installed_package_finds_its_data_outside_the_checkout(tmp_path: Path) -> None:
+    """Run from an unrelated folder with the checkout off sys.path."""
+    code = ("import sys; sys.path = [p for p in sys.path if p not in ('', '.')]; "
+            "import imrgraph.resources as r, imrgraph.query as q; "
+            "print(r.data_dir('queries')); print(sorted(q.named_queries()))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "decisions" in run.stdout and "guideline-outcomes" in run.stdout

@@ -1,0 +1,130 @@
+"""SHACL shapes fail on deliberately broken graphs, naming the rule that was broken."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from conftest import SEEDS
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from imrgraph import api
+from imrgraph.mapping import IMR, SDO, bind_prefixes
+from imrgraph.validate import validate_graph
+
+OA_START = URIRef("http://www.w3.org/ns/oa#start")
+
+
+@pytest.fixture(scope="module")
+def letter_graph() -> Graph:
+    result = api.build([str(SEEDS[1])], include_vocabulary=False, validate=False)
+    return result.graph
+
+
+def _copy(g: Graph) -> Graph:
+    out = bind_prefixes(Graph())
+    for t in g:
+        out.add(t)
+    return out
+
+
+def _one(g: Graph, cls: URIRef) -> URIRef:
+    return sorted(g.subjects(RDF.type, cls))[0]
+
+
+def _drop_items(g: Graph) -> None:
+    g.remove((None, IMR.disputedItem, None))
+
+
+def _second_outcome(g: Graph) -> None:
+    g.add((_one(g, IMR.DisputedItem), IMR.outcome, IMR.Overturned))
+
+
+def _foreign_outcome(g: Graph) -> None:
+    item = _one(g, IMR.DisputedItem)
+    g.remove((item, IMR.outcome, None))
+    g.add((item, IMR.outcome, URIRef("https://example.org/Maybe")))
+
+
+def _no_outcome(g: Graph) -> None:
+    g.remove((_one(g, IMR.DisputedItem), IMR.outcome, None))
+
+
+def _no_label(g: Graph) -> None:
+    g.remove((_one(g, IMR.DisputedItem), RDFS.label, None))
+
+
+def _two_parties(g: Graph) -> None:
+    c = _one(g, IMR.GuidelineCitation)
+    g.add((c, IMR.citingParty, IMR.ClaimsAdministratorParty))
+    g.add((c, IMR.citingParty, IMR.ExpertReviewerParty))
+
+
+def _no_guideline(g: Graph) -> None:
+    g.remove((_one(g, IMR.GuidelineCitation), IMR.guideline, None))
+
+
+def _pages_backwards(g: Graph) -> None:
+    pr = _one(g, IMR.PageRange)
+    g.set((pr, SDO.pageStart, Literal(315)))
+    g.set((pr, SDO.pageEnd, Literal(287)))
+
+
+def _date_as_string(g: Graph) -> None:
+    d = _one(g, IMR.Determination)
+    g.set((d, IMR.decisionDate, Literal("04/07/2015")))
+
+
+def _age_implausible(g: Graph) -> None:
+    g.set((_one(g, IMR.InjuredWorker), IMR.age, Literal(7)))
+
+
+def _age_not_integer(g: Graph) -> None:
+    g.set((_one(g, IMR.InjuredWorker), IMR.age, Literal("thirty-one")))
+
+
+def _bad_case_number(g: Graph) -> None:
+    g.set((_one(g, IMR.Determination), IMR.caseNumber, Literal("CM15-28659")))
+
+
+def _span_backwards(g: Graph) -> None:
+    sel = sorted(g.subjects(RDF.type, URIRef("http://www.w3.org/ns/oa#TextPositionSelector")))[0]
+    g.set((sel, OA_START, Literal(10**9, datatype=XSD.integer)))
+
+
+CASES: list[tuple[str, Callable[[Graph], None], str, str]] = [
+    ("no items", _drop_items, "imr:disputedItem", "MinCountConstraintComponent"),
+    ("two outcomes", _second_outcome, "imr:outcome", "MaxCountConstraintComponent"),
+    ("outcome outside scheme", _foreign_outcome, "imr:outcome", "InConstraintComponent"),
+    ("no outcome", _no_outcome, "imr:outcome", "MinCountConstraintComponent"),
+    ("no label", _no_label, "rdfs:label", "MinCountConstraintComponent"),
+    ("two citing parties", _two_parties, "imr:citingParty", "MaxCountConstraintComponent"),
+    ("no guideline", _no_guideline, "imr:guideline", "MinCountConstraintComponent"),
+    ("pages backwards", _pages_backwards, "schema:pageStart",
+     "LessThanOrEqualsConstraintComponent"),
+    ("date as string", _date_as_string, "imr:decisionDate", "DatatypeConstraintComponent"),
+    ("age 7", _age_implausible, "imr:age", "MinInclusiveConstraintComponent"),
+    ("age not integer", _age_not_integer, "imr:age", "DatatypeConstraintComponent"),
+    ("bad case number", _bad_case_number, "imr:caseNumber", "PatternConstraintComponent"),
+    ("span backwards", _span_backwards, "oa:start", "LessThanOrEqualsConstraintComponent"),
+]
+
+
+def test_unbroken_letter_conforms(letter_graph: Graph) -> None:
+    report = validate_graph(letter_graph)
+    assert report.conforms, [str(v) for v in report.violations]
+
+
+@pytest.mark.parametrize(("name", "breaker", "path", "component"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_broken_graph_reports_the_specific_violation(
+    letter_graph: Graph, name: str, breaker: Callable[[Graph], None], path: str, component: str
+) -> None:
+    g = _copy(letter_graph)
+    breaker(g)
+    report = validate_graph(g)
+    assert not report.conforms
+    hits = [v for v in report.violations if v.path == path and v.constraint == component]
+    assert hits, f"{name}: expected {path} {component}, got {[str(v) for v in report.results]}"
+    assert all(h.message for h in hits)
