@@ -107,7 +107,8 @@ def parse_letter(letter: LetterText) -> Determination:
         s_end = issues.start() if issues and issues.start() > s_start else items_start
         det.summary = _parse_summary(text, s_start, s_end)
         det.worker = _parse_worker(text, s_start, s_end)
-    if det.header.date_of_injury and det.worker.date_of_injury is None:
+    if det.header.date_of_injury:
+        # The header table is the record of the claim; summaries sometimes give another date.
         det.worker.date_of_injury = det.header.date_of_injury
     det.items = _parse_items(text, items_start, det.warnings)
     _warn_missing(det)
@@ -364,7 +365,7 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
 
 def _ends_sentence(line: str) -> bool:
     line = line.rstrip()
-    return bool(re.search(r"[.:;!?](?:[\"')\]]*)$", line))
+    return bool(re.search(r"[.!?](?:[\"')\]]*)$", line))
 
 
 def _heading_start(text: str, colon: int, lower: int) -> int:
