@@ -1,0 +1,942 @@
+"""Guideline statements of IMR letters -> structured, vocabulary-resolved citations.
+
+A letter gives, per disputed item, two statements ("Claims Administrator guideline: ..." and
+"MAXIMUS guideline: ...").  Each holds one or more "Decision based on ..." sentences, and each
+sentence may cite several works, chapters, sections and page lists.  This module parses them
+with a small grammar (see ``parse_guideline_statement``) and resolves every cited thing against
+the SKOS vocabulary ``ontology/guidelines.ttl`` so that the same guideline cited in different
+words (2015 vs 2016 layouts, "Low Back Chapter" vs "Low Back - Lumbar & Thoracic") becomes the
+same graph node.  Citations the vocabulary lacks are never dropped: they get a node minted from
+the cited words (``gl:x/<sha1>``) marked ``imr:inVocabulary false``.
+
+Parsing works on a whitespace-normalised copy of the statement that keeps, for every character,
+its offset in the raw text, so each ``Span`` points at the cited words of the letter itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+import rdflib
+from rdflib import RDF, SKOS, Literal, URIRef
+
+from imrgraph.records import Fact, GuidelineCitation, GuidelineStatement, PageRange, Party, Span
+from imrgraph.resources import data_dir
+
+GL = "https://w3id.org/imrgraph/guideline/"
+IMR = rdflib.Namespace("https://w3id.org/imrgraph/ontology#")
+SCHEME = URIRef(GL + "scheme")
+
+__all__ = [
+    "GL",
+    "guideline_graph",
+    "label_key",
+    "out_of_vocabulary_triples",
+    "parse_guideline_statement",
+    "parse_pages",
+]
+
+# --------------------------------------------------------------------------- label matching
+
+_FILLER_PARENS = re.compile(
+    r"\((?:updated[^)]*|online\s+version|web\s+version|acute\s*(?:&|and)\s*chronic|chronic)\)", re.I
+)
+_DROP_WORDS = {"chapter", "section", "topic"}
+
+
+def _singular(word: str) -> str:
+    """Crude singular so "MRIs", "NSAIDs", "Studies" match their other spellings."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def label_key(label: str) -> str:
+    """Normalised matching key of a label: case, punctuation, '&'/'and', plurals, suffixes.
+
+    Both vocabulary labels and cited words go through this, so a spelling matches when the two
+    keys are equal.  Filler such as "(Acute & Chronic)", "(updated 11/22/16)", "(Online
+    Version)" and the words "Chapter"/"Section"/"Topic" carry no identity and are dropped.
+    """
+    s = unicodedata.normalize("NFKD", label)
+    s = s.replace("®", " ").replace("™", " ").replace("\u2019", "'").replace("\u2018", "'")
+    s = s.lower()
+    s = _FILLER_PARENS.sub(" ", s)
+    s = re.sub(r"^\s*section\s+on\s+", " ", s)
+    s = s.replace("&", " and ")
+    s = re.sub(r"'s\b", "s", s).replace("'", "")
+    s = re.sub(r"(?<=[a-z])-\s*(?=[a-z])", "", s)
+    s = re.sub(r"[^a-z0-9]+", " ", s)
+    return " ".join(_singular(w) for w in s.split() if w not in _DROP_WORDS)
+
+
+def _loose_key(label: str) -> str:
+    """Key without any parenthetical, for "MRI (magnetic resonance imaging)" == "MRI"."""
+    return label_key(re.sub(r"\([^)]*\)", " ", label))
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@dataclass
+class _Concept:
+    iri: str
+    pref: str
+    level: str
+    parent: str | None
+    notation: str | None
+    labels: list[str]
+
+
+@dataclass
+class _Vocabulary:
+    """The SKOS vocabulary indexed for matching (built once per process)."""
+
+    graph: rdflib.Graph
+    concepts: dict[str, _Concept]
+    children: dict[str, list[str]] = field(default_factory=dict)
+    #: concept -> key -> descendant IRIs (strict keys), and the same for loose keys
+    strict: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    loose: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    mtus_heads: dict[str, str] = field(default_factory=dict)
+
+    def ancestors(self, iri: str) -> Iterator[str]:
+        parent = self.concepts[iri].parent
+        while parent is not None and parent in self.concepts:
+            yield parent
+            parent = self.concepts[parent].parent
+
+    def work_of(self, iri: str) -> str:
+        *_, top = [iri, *self.ancestors(iri)]
+        return top
+
+    def chapter_of(self, iri: str) -> _Concept | None:
+        for c in [iri, *self.ancestors(iri)]:
+            if self.concepts[c].level == "chapter":
+                return self.concepts[c]
+        return None
+
+    def by_notation(self, work: str, notation: str) -> str | None:
+        for iri, c in self.concepts.items():
+            if c.notation == notation and self.work_of(iri) == work:
+                return iri
+        return None
+
+    def find(
+        self,
+        scope: str,
+        text: str,
+        *,
+        strict_only: bool = False,
+        direct: bool = False,
+        level: str | None = None,
+    ) -> str | None:
+        """The unique concept below ``scope`` one of whose labels matches ``text``."""
+        keys = [(self.strict, label_key(text))]
+        if not strict_only:
+            keys.append((self.loose, _loose_key(text)))
+            keys.append((self.loose, label_key(text)))
+            k = label_key(text)
+            if k.endswith(" guideline"):
+                keys.append((self.strict, k[: -len(" guideline")]))
+        for index, key in keys:
+            if not key:
+                continue
+            hits = index.get(scope, {}).get(key, set())
+            if direct:
+                hits = {h for h in hits if self.concepts[h].parent == scope}
+            if level:
+                hits = {h for h in hits if self.concepts[h].level == level}
+            if len(hits) == 1:
+                return next(iter(hits))
+            if len(hits) > 1:
+                # prefer the shallowest (a topic over its own sub-topic)
+                depth = {h: len(list(self.ancestors(h))) for h in hits}
+                best = min(depth.values())
+                top = [h for h in hits if depth[h] == best]
+                if len(top) == 1:
+                    return top[0]
+        return None
+
+
+@cache
+def guideline_graph() -> rdflib.Graph:
+    """The guideline vocabulary (ontology/guidelines.ttl), parsed once and cached."""
+    g = rdflib.Graph()
+    g.parse(data_dir("ontology") / "guidelines.ttl", format="turtle")
+    return g
+
+
+@cache
+def _vocabulary() -> _Vocabulary:
+    g = guideline_graph()
+    concepts: dict[str, _Concept] = {}
+    for s in g.subjects(RDF.type, SKOS.Concept):
+        iri = str(s)
+        pref = str(g.value(s, SKOS.prefLabel) or "")
+        broader = g.value(s, SKOS.broader)
+        notation = g.value(s, SKOS.notation)
+        labels = [pref, *sorted(str(a) for a in g.objects(s, SKOS.altLabel))]
+        concepts[iri] = _Concept(
+            iri=iri,
+            pref=pref,
+            level=str(g.value(s, IMR.level) or "topic"),
+            parent=str(broader) if broader is not None else None,
+            notation=str(notation) if notation is not None else None,
+            labels=labels,
+        )
+    v = _Vocabulary(graph=g, concepts=concepts)
+    for iri, c in concepts.items():
+        if c.parent:
+            v.children.setdefault(c.parent, []).append(iri)
+        for scope in [iri, *v.ancestors(iri)]:
+            # a concept is also findable "below itself" so a scope can name its own topic
+            for label in c.labels:
+                v.strict.setdefault(scope, {}).setdefault(label_key(label), set()).add(iri)
+                v.loose.setdefault(scope, {}).setdefault(_loose_key(label), set()).add(iri)
+    for iri, c in concepts.items():
+        work = v.concepts[v.work_of(iri)]
+        is_mtus = bool(g.value(URIRef(work.iri), IMR.mtus))
+        acoem_chapter = c.level == "chapter" and work.iri == GL + "mtus-acoem"
+        if is_mtus and (c.level == "work" or acoem_chapter):
+            for label in c.labels:
+                v.mtus_heads.setdefault(label_key(label), iri)
+    return v
+
+
+# --------------------------------------------------------------------------- text handling
+
+
+class _Text:
+    """Whitespace-normalised statement text with a map back to raw offsets."""
+
+    def __init__(self, raw: str, start: int) -> None:
+        self.start = start
+        chars: list[str] = []
+        pos: list[int] = []
+        i, n = 0, len(raw)
+        quotes = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "}
+        while i < n:
+            ch = quotes.get(raw[i], raw[i])
+            if ch.isspace():
+                j = i
+                while j < n and (raw[j].isspace() or raw[j] == "\u00a0"):
+                    j += 1
+                # soft-wrapped word ("Non- \nMTUS", "Electro-\ndiagnostic", URLs): join it up
+                soft = chars and chars[-1] == "-" and len(chars) > 1 and chars[-2].isalnum()
+                if not soft and chars and j < n:
+                    chars.append(" ")
+                    pos.append(i)
+                i = j
+                continue
+            chars.append(ch)
+            pos.append(i)
+            i += 1
+        self.s = "".join(chars)
+        self.pos = pos
+
+    def span(self, a: int, b: int) -> Span:
+        """Raw-letter span of normalised range [a, b)."""
+        if b <= a:
+            p = self.pos[a] if a < len(self.pos) else (self.pos[-1] + 1 if self.pos else 0)
+            return Span(self.start + p, self.start + p)
+        return Span(self.start + self.pos[a], self.start + self.pos[b - 1] + 1)
+
+    def fact(self, a: int, b: int) -> Fact[str]:
+        return Fact(self.s[a:b], self.span(a, b))
+
+
+# --------------------------------------------------------------------------- pages
+
+_PAGE_ITEM = r"\d+(?:\s*[-\u2013]\s*\d+)?"
+_PAGES = re.compile(
+    r"(?:\bPage\(s\)|\bpages?|\bpg\.?|\bpp\.?)\s*:?\s*(?:s\s+)?"
+    rf"(?P<list>{_PAGE_ITEM}(?:\s*(?:,|;|\band\b|&)\s*{_PAGE_ITEM})*)",
+    re.I,
+)
+
+
+def parse_pages(text: str) -> list[PageRange]:
+    """ "48-9; 90; 299-301 and 308-9" -> [48-49, 90, 299-301, 308-309].
+
+    An abbreviated end page keeps the start page's leading digits ("308-9" is 308-309).
+    """
+    out: list[PageRange] = []
+    for item in re.split(r"\s*(?:,|;|\band\b|&)\s*", text.strip()):
+        m = re.fullmatch(r"(\d+)(?:\s*[-\u2013]\s*(\d+))?", item.strip())
+        if not m:
+            continue
+        a, b = m.group(1), m.group(2) or m.group(1)
+        if len(b) < len(a):
+            b = a[: len(a) - len(b)] + b
+        lo, hi = int(a), int(b)
+        out.append(PageRange(lo, hi) if hi >= lo else PageRange(lo, lo))
+    return out
+
+
+# --------------------------------------------------------------------------- minting
+
+#: minted IRI -> IRI of the deepest vocabulary concept recognised above it (or None)
+_MINTED: dict[str, str | None] = {}
+
+
+def _mint(label: str) -> str:
+    digest = hashlib.sha1(label_key(label).encode("utf-8")).hexdigest()[:16]
+    return f"{GL}x/{digest}"
+
+
+def out_of_vocabulary_triples(citation: GuidelineCitation) -> list[tuple]:
+    """Triples describing a citation's minted node (empty for vocabulary concepts).
+
+    The minted node hangs below the deepest concept the parser recognised, so queries that roll
+    up along skos:broader still count it under its chapter or work.
+    """
+    if citation.in_vocabulary:
+        return []
+    node = URIRef(citation.guideline)
+    broader = _MINTED.get(citation.guideline, citation.work)
+    triples: list[tuple] = [
+        (node, RDF.type, SKOS.Concept),
+        (node, SKOS.prefLabel, Literal(citation.guideline_label, lang="en")),
+        (node, IMR.inVocabulary, Literal(False)),
+        (node, SKOS.inScheme, SCHEME),
+    ]
+    if broader:
+        triples.append((node, SKOS.broader, URIRef(broader)))
+    return triples
+
+
+# --------------------------------------------------------------------------- the grammar
+
+_DECISION = re.compile(r"Decision\s+based\s+on\s+", re.I)
+_NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+medical\s+evidence", re.I)
+_OUTSIDE = re.compile(
+    r"based\s+their\s+decision\s+on\s+recommendation\(?s?\)?\s+outside\s+of\s+the\s+MTUS"
+    r"|did\s+not\s+base\s+their\s+decision\s+on\s+the\s+MTUS",
+    re.I,
+)
+_LABEL = re.compile(r"^\s*(?:Claims\s+Administrator|MAXIMUS)\s+guideline\s*:\s*", re.I)
+_NON_MTUS = re.compile(r"Non-?\s*MTUS\s*(?:Citation\b\s*)?:?\s*", re.I)
+_MTUS = re.compile(r"MTUS\b\s*:?\s*", re.I)
+_URL = re.compile(r"(?:https?://|www\.)[^\s,;]+", re.I)
+
+#: work anchors of non-MTUS sentences: (regex, work slug or None = decide by content)
+_NON_MTUS_ANCHORS: list[tuple[re.Pattern[str], str | None]] = [
+    (re.compile(r"Official\s+Disability\s+Guidelines(?:\s*\(ODG\))?|\bODG\b", re.I), "odg"),
+    (
+        re.compile(
+            r"(?:Other\s+Medical\s+Treatment\s+Guidelines\s+)?"
+            r"(?:American\s+College\s+of\s+Occupational\s+and\s+Environmental\s+Medicine"
+            r"(?:\s*\(ACOEM\))?|\bACOEM\b)(?:\s+Guidelines\b)?",
+            re.I,
+        ),
+        None,
+    ),
+    (re.compile(r"American\s+College\s+of\s+Radiology", re.I), "acr-appropriateness"),
+]
+#: work anchors of 2015-layout MTUS sentences ("MTUS ACOEM Chapter 12 ...")
+_MTUS_ANCHORS: list[tuple[re.Pattern[str], str, str | None]] = [
+    (re.compile(r"\bACOEM\b(?:\s+Guidelines\b)?", re.I), "mtus-acoem", "2004"),
+    (
+        re.compile(r"Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines", re.I),
+        "mtus-chronic-pain",
+        "2009",
+    ),
+    (re.compile(r"Post-?\s*surgical\s+Treatment\s+Guidelines", re.I), "mtus-postsurgical", None),
+    (
+        re.compile(r"Acupuncture\s+(?:Medical\s+)?Treatment\s+Guidelines", re.I),
+        "mtus-acupuncture",
+        None,
+    ),
+    (re.compile(r"Opioid\s+Treatment\s+Guidelines", re.I), "mtus-opioid", None),
+]
+#: words that separate pieces of a citation, or carry no identity (edition notes, publisher)
+_FILLER = (
+    r"\(ODG\)|Work\s+Loss\s+Data\s+Institute|\(\d+(?:st|nd|rd|th)\s+Annual\s+Edition\)"
+    r"|\b(?P<ord>\d)(?:st|nd|rd|th)\s+(?:Edition|ed)\b\.?"
+    r"|\(?(?<![/\d])(?P<year>(?:19|20)\d\d)\)?(?![/\d])"
+    r"|\bWeb\s+Version\b|\(Online\s+Version\)|\(updated[^)]*\)"
+    r"|\bOccupational\s+Medicine\s+Practice\s+Guidelines\b|\bRevised\b|\(\d\)"
+)
+_CHUNK_SEP = re.compile(rf"\s*[,;:/]\s*|\s+-\s+|\s*-\s+|\.(?=\s|$)|{_FILLER}", re.I)
+_SECTION_SEP = re.compile(r"\s*[,;]\s*")
+_TRIM = " ,;:./-"
+_CONNECTORS = {"", "and", "the", "and the", "or"}
+
+
+@dataclass
+class _Cite:
+    """A citation before it becomes a record: what was recognised, and where."""
+
+    iri: str | None  # vocabulary concept, or None when minted
+    scope: str | None  # deepest recognised concept above a minted one
+    a: int
+    b: int
+    chapter: tuple[int, int] | None = None
+    section: tuple[int, int] | None = None
+    pages: list[PageRange] = field(default_factory=list)
+    url: str | None = None
+    work: str | None = None  # explicit work for minted nodes
+
+
+class _Parser:
+    """Parses one statement; holds the normalised text and the vocabulary."""
+
+    def __init__(self, text: _Text) -> None:
+        self.t = text
+        self.s = text.s
+        self.v = _vocabulary()
+
+    # ---- pieces
+
+    def pieces(self, a: int, b: int, sep: re.Pattern[str]) -> list[tuple[int, int]]:
+        """Split [a, b) at separators outside parentheses; trim each piece."""
+        depth, paren = 0, []
+        for ch in self.s[a:b]:
+            if ch == "(":
+                depth += 1
+            paren.append(depth > 0)
+            if ch == ")":
+                depth = max(0, depth - 1)
+        cuts: list[tuple[int, int]] = []
+        for m in sep.finditer(self.s, a, b):
+            if m.end() == m.start():
+                continue
+            inside = paren[m.start() - a] and not m.group(0).startswith("(")
+            if not inside:
+                cuts.append((m.start(), m.end()))
+        out, prev = [], a
+        for c0, c1 in [*cuts, (b, b)]:
+            piece = self.trim(prev, c0)
+            if piece[1] > piece[0]:
+                out.append(piece)
+            prev = max(prev, c1)
+        return out
+
+    def trim(self, a: int, b: int) -> tuple[int, int]:
+        while a < b and self.s[a] in _TRIM:
+            a += 1
+        while b > a and self.s[b - 1] in _TRIM:
+            b -= 1
+        # balance a dangling "(" / ")" left by a cut
+        if self.s[a:b].count("(") < self.s[a:b].count(")") and self.s[b - 1] == ")":
+            b -= 1
+        return a, b
+
+    def tokens_ends(self, a: int, b: int) -> list[int]:
+        """End offsets of word / parenthetical tokens of [a, b), for prefix matching."""
+        return [a + m.end() for m in re.finditer(r"\([^)]*\)?|[^\s(]+", self.s[a:b])]
+
+    # ---- matching over pieces
+
+    def match_prefix(
+        self, pieces: list[tuple[int, int]], i: int, scope: str, level: str
+    ) -> tuple[str, int, int] | None:
+        """Longest run pieces[i..j] (the last possibly cut short) naming a ``level`` concept.
+
+        Returns (iri, j, end offset).  Joining pieces lets labels with commas match
+        ("Forearm, Wrist, and Hand"); cutting the last one lets "Pain (Chronic) Acupuncture"
+        yield the chapter "Pain (Chronic)".
+        """
+        a = pieces[i][0]
+        for j in range(min(len(pieces) - 1, i + 5), i - 1, -1):
+            for end in reversed(self.tokens_ends(pieces[j][0], pieces[j][1])):
+                hit = self.v.find(scope, self.s[a:end], strict_only=True, direct=True, level=level)
+                if hit:
+                    return hit, j, end
+        return None
+
+    def match_run(
+        self, pieces: list[tuple[int, int]], i: int, scopes: list[str]
+    ) -> tuple[str, int, str] | None:
+        """Longest run of whole pieces i..j naming a concept below one of ``scopes``."""
+        a = pieces[i][0]
+        for j in range(min(len(pieces) - 1, i + 6), i - 1, -1):
+            text = self.s[a : pieces[j][1]]
+            for scope in scopes:
+                hit = self.v.find(scope, text)
+                if hit and self.v.concepts[hit].level != "work":
+                    return hit, j, scope
+        return None
+
+    # ---- the walk shared by all citation forms
+
+    def walk(
+        self,
+        pieces: list[tuple[int, int]],
+        work: str,
+        chapter: str | None,
+        chapter_span: tuple[int, int] | None,
+        *,
+        topics_first: bool,
+    ) -> list[_Cite]:
+        """Resolve pieces to chapter / topic citations under ``work``.
+
+        A chapter mentioned without a topic is cited itself; a chapter followed by topics is
+        cited through them (the topic's skos:broader names the chapter).
+        """
+        out: list[_Cite] = []
+        pending = chapter  # chapter whose own citation is due unless a topic follows
+        pending_span = chapter_span
+        used = False
+        pieces = list(pieces)
+
+        def flush() -> None:
+            nonlocal used
+            if pending and not used and pending_span:
+                out.append(_Cite(pending, None, *pending_span, chapter=pending_span))
+            used = False
+
+        def set_chapter(iri: str, span: tuple[int, int]) -> None:
+            nonlocal pending, pending_span, used
+            if iri == pending and pending_span and not used:
+                pending_span = (pending_span[0], span[1])  # "Chapter 7, Independent Medical ..."
+                return
+            flush()
+            pending, pending_span, used = iri, span, False
+
+        def add_topic(iri: str | None, a: int, b: int) -> None:
+            """Cite a topic (or mint one when ``iri`` is None).  The first topic after a
+            chapter mention carries the chapter words too ("Low Back Chapter, Heat therapy")."""
+            nonlocal used
+            start = pending_span[0] if pending_span and not used and pending_span[0] < a else a
+            used = True
+            scope = None if iri else (pending or work)
+            out.append(_Cite(iri, scope, start, b, chapter=pending_span, section=(a, b)))
+
+        def scopes() -> list[str]:
+            return [pending, work] if pending else [work]
+
+        i = 0
+        while i < len(pieces):
+            a, b = pieces[i]
+            if re.fullmatch(r"\([^()]*\)", self.s[a:b]):
+                a, b = pieces[i] = self.trim(a + 1, b - 1)  # "Low Back (Shock wave therapy)"
+            text = self.s[a:b]
+            # "Chapter 12 Low Back Complaints"
+            m = re.match(r"Chapter\s+(\d+)\b[\s,.:]*", text, re.I)
+            if m:
+                hit = self.v.by_notation(work, m.group(1))
+                if hit:
+                    rest = self.trim(a + m.end(), b)
+                    rest_key = label_key(self.s[rest[0] : rest[1]])
+                    if not rest_key or any(
+                        label_key(x) == rest_key for x in self.v.concepts[hit].labels
+                    ):
+                        set_chapter(hit, (a, b))
+                        i += 1
+                    else:
+                        set_chapter(hit, (a, a + m.end()))
+                        pieces[i] = rest
+                    continue
+            if topics_first and pending:
+                run = self.match_run(pieces, i, [pending])
+                if run:
+                    hit, j, _ = run
+                    add_topic(hit, a, pieces[j][1])
+                    i = j + 1
+                    continue
+            pre = self.match_prefix(pieces, i, work, "chapter")
+            if pre:
+                hit, j, end = pre
+                set_chapter(hit, (a, end))
+                rest = self.trim(end, pieces[j][1])
+                if rest[1] > rest[0]:
+                    pieces[j] = rest
+                    i = j
+                else:
+                    i = j + 1
+                continue
+            if not pending:
+                # "MRI Elbow": topic first, chapter last
+                ends = self.tokens_ends(a, b)
+                starts = [a] + [e for e in ends[:-1]]
+                found = False
+                for st in starts[1:]:
+                    st0 = self.trim(st, b)[0]
+                    hit = self.v.find(
+                        work, self.s[st0:b], strict_only=True, direct=True, level="chapter"
+                    )
+                    if hit:
+                        pre_a, pre_b = self.trim(a, st0)
+                        topic = self.v.find(hit, self.s[pre_a:pre_b])
+                        set_chapter(hit, (st0, b))
+                        add_topic(topic, pre_a, pre_b)
+                        out[-1].a, out[-1].b = a, b  # "MRI Elbow" as a whole
+                        found = True
+                        break
+                if found:
+                    i += 1
+                    continue
+            run = self.match_run(pieces, i, scopes())
+            if run:
+                hit, j, _ = run
+                add_topic(hit, a, pieces[j][1])
+                i = j + 1
+                continue
+            key = label_key(text)
+            if not key or key in _CONNECTORS or key == "guideline":
+                i += 1
+                continue
+            # "Surgery for shoulder dislocation & Surgery for biceps tenodesis"
+            parts = [p for p in self.pieces(a, b, re.compile(r"\s+(?:&|and)\s+", re.I))]
+            if len(parts) > 1:
+                hits = [self.v.find(scopes()[0], self.s[p0:p1]) for p0, p1 in parts]
+                if all(hits):
+                    for h, (p0, p1) in zip(hits, parts, strict=True):
+                        add_topic(h, p0, p1)  # type: ignore[arg-type]
+                    i += 1
+                    continue
+            add_topic(None, a, b)
+            i += 1
+        flush()
+        return out
+
+    # ---- page groups
+
+    def page_groups(self, a: int, b: int) -> list[tuple[int, int, list[PageRange]]]:
+        """Split [a, b) after each page list: 2015 letters put one list after a group of
+        chapters ("Chapter 5 ..., Chapter 3 ..., Chapter 12 ... Page(s): s 48-9; 90; ...")."""
+        groups, prev = [], a
+        for m in _PAGES.finditer(self.s, a, b):
+            groups.append((prev, m.start(), parse_pages(m.group("list"))))
+            prev = m.end()
+        if prev < b:
+            groups.append((prev, b, []))
+        return groups
+
+    def chunk(
+        self, work: str, a: int, b: int, anchor: tuple[int, int], edition_default: str | None
+    ) -> tuple[list[_Cite], str | None]:
+        """One work's stretch of a sentence -> citations; also the edition it states."""
+        edition = edition_default
+        for m in re.finditer(_FILLER, self.s[a:b], re.I):
+            if m.group("year"):
+                edition = m.group("year")
+            elif m.group("ord") and not edition:
+                edition = {"1": "1st", "2": "2nd", "3": "3rd"}.get(
+                    m.group("ord"), m.group("ord") + "th"
+                )
+        cites: list[_Cite] = []
+        for g0, g1, pages in self.page_groups(a, b):
+            group = self.walk(self.pieces(g0, g1, _CHUNK_SEP), work, None, None, topics_first=False)
+            for c in group:
+                c.pages = list(pages)
+            if not group and pages and cites:
+                for c in cites:
+                    if not c.pages:
+                        c.pages = list(pages)
+            cites.extend(group)
+        if not cites:
+            pages = [p for _, _, ps in self.page_groups(a, b) for p in ps]
+            cites.append(_Cite(work, None, *anchor, pages=pages))
+        return cites, edition
+
+    # ---- sentences
+
+    def mtus_sentence(self, a: int, b: int) -> list[tuple[_Cite, str | None, bool]]:
+        """2016-17 "MTUS <Work> <year>[, Section(s): ...][, and <Work> <year> ...]", else the
+        2015 form "MTUS ACOEM Chapter 12 ... Page(s): ..., Chronic Pain Treatment Guidelines ..."
+        """
+        years = list(
+            re.finditer(r"\s+((?:19|20)\d\d)\b(?:\s+Guidelines\b)?(?=\s*(?:[,.;]|$))", self.s[a:b])
+        )
+        heads: list[tuple[int, int, int, str | None]] = []  # start, year end, year, iri
+        prev = a
+        for m in years:
+            ys, ye = a + m.start(), a + m.end()
+            if heads:
+                starts = [
+                    a + x.end()
+                    for x in re.finditer(r",?\s+and\s+|;\s*", self.s[a:b])
+                    if prev <= a + x.start() and a + x.end() <= ys
+                ]
+            else:
+                starts = [a]
+            if not starts:
+                continue
+            chosen, iri = starts[-1], None
+            for st in starts:
+                hit = self.v.mtus_heads.get(label_key(self.s[st:ys]))
+                if hit:
+                    chosen, iri = st, hit
+                    break
+            if not heads and iri is None:
+                break  # not the 2016 layout
+            heads.append((chosen, ye, int(m.group(1)), iri))
+            prev = ye
+        if heads:
+            return self.mtus_2016(heads, a, b)
+        return self.mtus_2015(a, b)
+
+    def mtus_2016(
+        self, heads: list[tuple[int, int, int, str | None]], a: int, b: int
+    ) -> list[tuple[_Cite, str | None, bool]]:
+        out: list[tuple[_Cite, str | None, bool]] = []
+        for k, (hs, ye, year, iri) in enumerate(heads):
+            end = b
+            if k + 1 < len(heads):
+                nxt = heads[k + 1][0]
+                m = re.search(r",?\s+and\s+$|;\s*$", self.s[ye:nxt])
+                end = ye + m.start() if m else nxt
+            head_end = hs + len(self.s[hs:ye].rstrip())
+            name_end = hs + re.search(r"\s+(?:19|20)\d\d", self.s[hs:ye]).start()
+            edition = str(year)
+            if iri is None:
+                out.append((_Cite(None, None, hs, name_end, chapter=(hs, name_end)), edition, True))
+                continue
+            level = self.v.concepts[iri].level
+            work = self.v.work_of(iri)
+            chapter = iri if level == "chapter" else None
+            sec = re.match(r"[\s,]*Section\(s\)\s*:?\s*", self.s[ye:end], re.I)
+            cites: list[_Cite] = []
+            span = (hs, name_end)
+            if sec:
+                s0, s1 = self.trim(ye + sec.end(), end)
+                if re.match(r"\d+(?:\.\d+)*\s", self.s[s0:s1]):
+                    cites = self.numbered(work, s0, s1)
+                else:
+                    # the head chapter itself is only cited when no section resolves
+                    cites = self.walk(
+                        self.pieces(s0, s1, _SECTION_SEP), work, chapter, None, topics_first=True
+                    )
+                    for c in cites:
+                        if c.chapter is None and chapter:
+                            c.chapter = span
+            if not cites:
+                cites = [_Cite(iri, None, hs, head_end, chapter=span if chapter else None)]
+            out.extend((c, edition, True) for c in cites)
+        return out
+
+    def numbered(self, work: str, a: int, b: int) -> list[_Cite]:
+        """Opioid guideline sections: "3.3.9 Opioids for ...: Maintenance ..., 1.4 ..." ."""
+        out = []
+        starts = [a] + [a + m.end() for m in re.finditer(r",\s*(?=\d+(?:\.\d+)+\s)", self.s[a:b])]
+        for k, st in enumerate(starts):
+            en = starts[k + 1] if k + 1 < len(starts) else b
+            p0, p1 = self.trim(st, en)
+            num = re.match(r"\d+(?:\.\d+)*", self.s[p0:p1]).group(0)
+            hit = self.v.by_notation(work, num) or self.v.find(work, self.s[p0:p1])
+            out.append(_Cite(hit, None if hit else work, p0, p1, section=(p0, p1)))
+        return out
+
+    def mtus_2015(self, a: int, b: int) -> list[tuple[_Cite, str | None, bool]]:
+        anchors = sorted(
+            (
+                (m.start(), m.end(), w, ed)
+                for rx, w, ed in _MTUS_ANCHORS
+                for m in rx.finditer(self.s, a, b)
+            ),
+        )
+        anchors = [x for k, x in enumerate(anchors) if k == 0 or x[0] >= anchors[k - 1][1]]
+        out: list[tuple[_Cite, str | None, bool]] = []
+        lead = self.trim(a, anchors[0][0] if anchors else b)
+        if lead[1] > lead[0]:
+            out.append((_Cite(None, None, *lead, section=lead), None, True))
+        for k, (s0, s1, work, ed) in enumerate(anchors):
+            end = anchors[k + 1][0] if k + 1 < len(anchors) else b
+            cites, edition = self.chunk(GL + work, s1, end, (s0, s1), ed)
+            out.extend((c, edition, True) for c in cites)
+        return out
+
+    def non_mtus_sentence(self, a: int, b: int) -> list[tuple[_Cite, str | None, bool]]:
+        """ODG / ACOEM / ACR citations, URLs, and anything else as its own titled source."""
+        out: list[tuple[_Cite, str | None, bool]] = []
+        blocked: list[tuple[int, int]] = []
+        for m in _URL.finditer(self.s, a, b):
+            u0, u1 = m.start(), m.end()
+            while u1 > u0 and self.s[u1 - 1] in ".)":
+                u1 -= 1
+            url = self.s[u0:u1]
+            out.append((_Cite(None, None, u0, u1, url=url), None, False))
+            blocked.append((m.start(), m.end()))
+        anchors = []
+        for rx, work in _NON_MTUS_ANCHORS:
+            for m in rx.finditer(self.s, a, b):
+                if not any(x0 <= m.start() < x1 for x0, x1 in blocked):
+                    anchors.append((m.start(), m.end(), work))
+        anchors.sort()
+        anchors = [x for k, x in enumerate(anchors) if k == 0 or x[0] >= anchors[k - 1][1]]
+        # a work's stretch runs to the next anchor or URL; the rest is free text
+        stretches: list[tuple[int, int, int, str | None]] = []
+        for s0, s1, work in anchors:
+            end = min(
+                [x[0] for x in anchors if x[0] > s0] + [x0 for x0, _ in blocked if x0 >= s1] + [b]
+            )
+            stretches.append((s0, s1, self.strip_connector(s1, end), work))
+        covered = sorted(blocked + [(s0, e) for s0, _, e, _ in stretches])
+        prev = a
+        for x0, x1 in [*covered, (b, b)]:
+            seg = self.trim(prev, x0)
+            if seg[1] > seg[0] and label_key(self.s[seg[0] : seg[1]]) not in _CONNECTORS:
+                out.append((self.free_source(*seg), None, False))
+            prev = max(prev, x1)
+        for s0, s1, end, work in stretches:
+            if work is None:
+                cites, edition = self.acoem(s0, s1, end)
+            else:
+                cites, edition = self.chunk(GL + work, s1, end, (s0, s1), None)
+            out.extend((c, edition, False) for c in cites)
+        return out
+
+    def strip_connector(self, a: int, b: int) -> int:
+        m = re.search(r"(?:[\s,;.:]*\b(?:and\s+the|and|the)\b)+[\s,;.:]*$", self.s[a:b], re.I)
+        return a + m.start() if m else b
+
+    def acoem(self, s0: int, s1: int, end: int) -> tuple[list[_Cite], str | None]:
+        """Non-MTUS ACOEM: 2nd edition (2004) = the MTUS ACOEM chapters; otherwise the 3rd."""
+        body = self.s[s1:end]
+        if re.search(r"\b2nd\b|\b2004\b", body):
+            order = ["mtus-acoem"]
+        elif re.search(r"\b3rd\b", body):
+            order = ["acoem-3"]
+        else:
+            order = ["acoem-3", "mtus-acoem"]
+        for work in order:
+            cites, edition = self.chunk(GL + work, s1, end, (s0, s1), None)
+            if edition is None and work == "acoem-3" and re.search(r"\b3rd\b", body):
+                edition = "3rd"
+            if len(order) == 1 or any(c.iri and c.iri != GL + work for c in cites):
+                return cites, edition
+        return self.chunk(GL + "acoem-3", s1, end, (s0, s1), None)
+
+    def free_source(self, a: int, b: int) -> _Cite:
+        """A source outside the guideline works: its own node titled with the cited words."""
+        text = self.s[a:b]
+        if re.search(r"UpToDate", text, re.I):
+            m = re.search(r"[\s,;]*(?:accessed\s+)?(?:(?:from|via|in|on)\s+)?UpToDate", text, re.I)
+            t1 = a + m.start() if m and m.start() > 0 else b
+            a, t1 = self.trim(a, t1)
+            return _Cite(None, GL + "uptodate", a, t1, section=(a, t1), work=GL + "uptodate")
+        if re.search(r"\bFDA\b|prescribing\s+information|package\s+insert|\blabel\b", text, re.I):
+            return _Cite(None, GL + "fda-label", a, b, section=(a, b), work=GL + "fda-label")
+        return _Cite(
+            None, GL + "medical-literature", a, b, section=(a, b), work=GL + "medical-literature"
+        )
+
+    # ---- records
+
+    def chapter_number(self, iri: str | None) -> int | None:
+        """ACOEM chapter number of a concept (chapters 1-15 are cited by number)."""
+        if not iri or iri not in self.v.concepts:
+            return None
+        chapter = self.v.chapter_of(iri)
+        if chapter and self.v.work_of(iri) == GL + "mtus-acoem" and chapter.notation:
+            return int(chapter.notation)
+        return None
+
+    def record(self, c: _Cite, edition: str | None, mtus: bool) -> GuidelineCitation:
+        v = self.v
+        text = self.t.fact(c.a, c.b)
+        chapter_text = self.s[c.chapter[0] : c.chapter[1]] if c.chapter else None
+        section_text = self.s[c.section[0] : c.section[1]] if c.section else None
+        if chapter_text:
+            chapter_text = re.sub(r"^Chapter\s+\d+\b[\s,.:]*", "", chapter_text, flags=re.I)
+            chapter_text = chapter_text or None
+        if c.iri:
+            chapter = v.chapter_of(c.iri)
+            if chapter and chapter.iri == c.iri and section_text and not chapter_text:
+                chapter_text, section_text = section_text, None  # "General Approaches: <ch>"
+            return GuidelineCitation(
+                text=text,
+                mtus=mtus,
+                guideline=c.iri,
+                guideline_label=v.concepts[c.iri].pref,
+                in_vocabulary=True,
+                work=v.work_of(c.iri),
+                edition=edition,
+                chapter_number=self.chapter_number(c.iri),
+                chapter=chapter_text,
+                section=section_text,
+                pages=c.pages,
+                url=c.url,
+            )
+        label = c.url or text.value
+        iri = _mint(label)
+        scope = c.scope if c.scope in v.concepts else None
+        _MINTED[iri] = scope
+        return GuidelineCitation(
+            text=text,
+            mtus=mtus,
+            guideline=iri,
+            guideline_label=label,
+            in_vocabulary=False,
+            work=c.work or (v.work_of(scope) if scope else None),
+            edition=edition,
+            chapter_number=self.chapter_number(scope),
+            chapter=chapter_text,
+            section=None if c.url else section_text,
+            pages=c.pages,
+            url=c.url,
+        )
+
+
+def _sentences(s: str) -> Iterable[tuple[int, int]]:
+    found = list(_DECISION.finditer(s))
+    if not found:
+        return []
+    ends = [m.start() for m in found[1:]] + [len(s)]
+    return [(m.end(), e) for m, e in zip(found, ends, strict=True)]
+
+
+def parse_guideline_statement(text: str, start: int, party: Party) -> GuidelineStatement:
+    """Parse one party's guideline statement into flags and resolved citations.
+
+    ``text`` is the statement exactly as in the letter and ``start`` its offset there; every
+    span produced is ``start`` plus an offset into ``text``.  Grammar, per "Decision based on"
+    sentence:
+
+    * ``MTUS <Work> <year>[ Guidelines][, Section(s): <s1>, <s2>][, and <Work> <year> ...]`` —
+      2016-17 letters.  Section titles may contain commas, so known titles are matched longest
+      first before splitting on commas; Opioid guideline sections split at their numbers.
+    * ``MTUS ACOEM Chapter <n> <title>, Chapter <m> <title> Page(s): <pages>, Chronic Pain
+      Treatment Guidelines <topic> Page(s): <pages>`` — 2015 letters.  A page list that follows
+      several chapters belongs to that whole group and is attached to each chapter of it: the
+      letter does not say which page belongs to which chapter, and attaching to all keeps the
+      information without inventing a split.  2015 "Chronic Pain Treatment Guidelines" is the
+      2009 edition.
+    * ``Non-MTUS Citation <ODG | ACOEM | ACR ...> <chapter>, <topic>; <chapter> ...``, URLs
+      (each its own citation) and free titles (UpToDate, FDA labels, articles).
+    """
+    t = _Text(text, start)
+    s = t.s
+    lead = _LABEL.match(s)
+    body0 = lead.end() if lead else 0
+    no_evidence = bool(_NO_EVIDENCE.search(s))
+    outside = bool(_OUTSIDE.search(s))
+    p = _Parser(t)
+    raw: list[tuple[_Cite, str | None, bool]] = []
+    sentences = list(_sentences(s))
+    if not sentences and not no_evidence:
+        rest = _OUTSIDE.sub(" ", s[body0:])
+        if label_key(rest):
+            m = _OUTSIDE.search(s, body0)
+            a = m.end() if m else body0
+            sentences = [(a, len(s))]
+    for a, b in sentences:
+        a, b = p.trim(a, b)
+        if b <= a:
+            continue
+        m = _NON_MTUS.match(s, a)
+        if m:
+            raw.extend(p.non_mtus_sentence(m.end(), b))
+            continue
+        m = _MTUS.match(s, a)
+        if m:
+            raw.extend(p.mtus_sentence(m.end(), b))
+            continue
+        raw.extend(p.non_mtus_sentence(a, b))
+    citations = [p.record(c, ed, mtus) for c, ed, mtus in raw]
+    fact = t.fact(body0, len(s))
+    return GuidelineStatement(
+        party=party,
+        text=fact,
+        cited_no_evidence=no_evidence,
+        outside_mtus=outside,
+        citations=citations,
+    )

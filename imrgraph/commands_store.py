@@ -1,0 +1,1 @@
+"""CLI commands for the persistent store and remote SPARQL endpoints."""

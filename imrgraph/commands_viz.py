@@ -1,0 +1,1 @@
+"""CLI commands for guideline-usage pictures and network statistics."""
