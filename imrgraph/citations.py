@@ -51,7 +51,8 @@ _DROP_WORDS = {"chapter", "section", "topic"}
 
 def _singular(word: str) -> str:
     """Crude singular so "MRIs", "NSAIDs", "Studies" match their other spellings."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+    keep = ("ss", "us", "sis", "vis", "tis", "xis")  # "Pelvis", "Adhesiolysis", "Stress"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(keep):
         return word[:-1]
     return word
 
@@ -174,6 +175,8 @@ def guideline_graph() -> rdflib.Graph:
 
 @cache
 def _vocabulary() -> _Vocabulary:
+    """Index every label of every concept under each of its ancestors, so a lookup can be
+    confined to one work or chapter ("MRI" under ODG Low Back vs under ODG Shoulder)."""
     g = guideline_graph()
     concepts: dict[str, _Concept] = {}
     for s in g.subjects(RDF.type, SKOS.Concept):
@@ -220,7 +223,8 @@ class _Text:
         chars: list[str] = []
         pos: list[int] = []
         i, n = 0, len(raw)
-        quotes = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "}
+        quotes = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
+        quotes |= {"\u00a0": " ", "\u2013": "-"}
         while i < n:
             ch = quotes.get(raw[i], raw[i])
             if ch.isspace():
@@ -313,7 +317,7 @@ def out_of_vocabulary_triples(citation: GuidelineCitation) -> list[tuple]:
 
 # --------------------------------------------------------------------------- the grammar
 
-_DECISION = re.compile(r"Decision\s+based\s+on\s+", re.I)
+_DECISION = re.compile(r"Decision\s+based\s+on\b\s*", re.I)
 _NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+medical\s+evidence", re.I)
 _OUTSIDE = re.compile(
     r"based\s+their\s+decision\s+on\s+recommendation\(?s?\)?\s+outside\s+of\s+the\s+MTUS"
@@ -365,7 +369,7 @@ _FILLER = (
 )
 _CHUNK_SEP = re.compile(rf"\s*[,;:/]\s*|\s+-\s+|\s*-\s+|\.(?=\s|$)|{_FILLER}", re.I)
 _SECTION_SEP = re.compile(r"\s*[,;]\s*")
-_TRIM = " ,;:./-"
+_TRIM = " ,;:./-\"'"
 _CONNECTORS = {"", "and", "the", "and the", "or"}
 
 
@@ -506,8 +510,11 @@ class _Parser:
             nonlocal used
             start = pending_span[0] if pending_span and not used and pending_span[0] < a else a
             used = True
+            end = b
+            if self.s[start:b].count("(") > self.s[start:b].count(")") and self.s[b : b + 1] == ")":
+                end = b + 1  # "Low Back (Shock wave therapy)"
             scope = None if iri else (pending or work)
-            out.append(_Cite(iri, scope, start, b, chapter=pending_span, section=(a, b)))
+            out.append(_Cite(iri, scope, start, end, chapter=pending_span, section=(a, b)))
 
         def scopes() -> list[str]:
             return [pending, work] if pending else [work]
@@ -581,6 +588,8 @@ class _Parser:
                 continue
             key = label_key(text)
             if not key or key in _CONNECTORS or key == "guideline":
+                if key == "guideline" and pending and pending_span and not used:
+                    pending_span = (pending_span[0], b)  # "Knee and Leg Chapter Guidelines"
                 i += 1
                 continue
             # "Surgery for shoulder dislocation & Surgery for biceps tenodesis"
@@ -666,8 +675,8 @@ class _Parser:
                 if hit:
                     chosen, iri = st, hit
                     break
-            if not heads and iri is None:
-                break  # not the 2016 layout
+            if not heads and iri is None and not re.match(r"[\s,]*Section\(s\)", self.s[ye:b]):
+                break  # not the 2016 layout (an unknown work is kept when it lists sections)
             heads.append((chosen, ye, int(m.group(1)), iri))
             prev = ye
         if heads:
@@ -687,8 +696,9 @@ class _Parser:
             head_end = hs + len(self.s[hs:ye].rstrip())
             name_end = hs + re.search(r"\s+(?:19|20)\d\d", self.s[hs:ye]).start()
             edition = str(year)
-            if iri is None:
-                out.append((_Cite(None, None, hs, name_end, chapter=(hs, name_end)), edition, True))
+            if iri is None:  # a work the vocabulary lacks: one node for all it names
+                hs, end = self.trim(hs, end)
+                out.append((_Cite(None, None, hs, end, chapter=(hs, name_end)), edition, True))
                 continue
             level = self.v.concepts[iri].level
             work = self.v.work_of(iri)
@@ -710,6 +720,7 @@ class _Parser:
                             c.chapter = span
             if not cites:
                 cites = [_Cite(iri, None, hs, head_end, chapter=span if chapter else None)]
+            cites[0].a = min(cites[0].a, hs)  # "Low Back Complaints 2004, Section(s): Summary"
             out.extend((c, edition, True) for c in cites)
         return out
 
@@ -856,7 +867,7 @@ class _Parser:
                 pages=c.pages,
                 url=c.url,
             )
-        label = c.url or text.value
+        label = c.url or (section_text if section_text else text.value)
         iri = _mint(label)
         scope = c.scope if c.scope in v.concepts else None
         _MINTED[iri] = scope
