@@ -199,6 +199,5 @@ def extract(letter: str, fmt: str, show_text: bool) -> None:
 # Commands of the store/remote and analytics stages live in their own modules.
 from imrgraph import commands_store, commands_viz  # noqa: E402, F401
 
-
 if __name__ == "__main__":  # pragma: no cover
     main()

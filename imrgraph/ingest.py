@@ -222,11 +222,15 @@ def _walk(path: Path, seen: set[str], explicit: bool) -> Iterator[Path | Skipped
             return
         for child in children:
             child_path = Path(child.path)
-            if child.is_dir(follow_symlinks=True) or child.is_symlink():
-                if child.is_symlink() or child.is_dir():
-                    yield from _walk(child_path, seen, explicit=False)
+            if child.is_symlink():
+                yield from _walk(child_path, seen, explicit=False)  # resolves or reports loops
                 continue
-            if child_path.suffix.lower() in LETTER_SUFFIXES:
+            try:
+                is_dir = child.is_dir(follow_symlinks=False)
+            except OSError as exc:
+                yield Skipped(str(child_path), exc.strerror or str(exc))
+                continue
+            if is_dir or child_path.suffix.lower() in LETTER_SUFFIXES:
                 yield from _walk(child_path, seen, explicit=False)
         return
     if explicit or path.suffix.lower() in LETTER_SUFFIXES:
