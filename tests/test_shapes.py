@@ -93,6 +93,22 @@ def _span_backwards(g: Graph) -> None:
     g.set((sel, OA_START, Literal(10**9, datatype=XSD.integer)))
 
 
+def _no_category(g: Graph) -> None:
+    g.remove((_one(g, IMR.DisputedItem), IMR.treatmentCategory, None))
+
+
+def _bad_side(g: Graph) -> None:
+    g.set((_one(g, IMR.DisputedItem), IMR.laterality, Literal("middle")))
+
+
+def _foreign_guideline(g: Graph) -> None:
+    g.set((_one(g, IMR.GuidelineCitation), IMR.guideline, URIRef("https://example.org/g")))
+
+
+def _bad_pages_text(g: Graph) -> None:
+    g.set((_one(g, IMR.GuidelineCitation), IMR.pages, Literal("pages 48 to 49")))
+
+
 CASES: list[tuple[str, Callable[[Graph], None], str, str]] = [
     ("no items", _drop_items, "imr:disputedItem", "MinCountConstraintComponent"),
     ("two outcomes", _second_outcome, "imr:outcome", "MaxCountConstraintComponent"),
@@ -108,6 +124,12 @@ CASES: list[tuple[str, Callable[[Graph], None], str, str]] = [
     ("age not integer", _age_not_integer, "imr:age", "DatatypeConstraintComponent"),
     ("bad case number", _bad_case_number, "imr:caseNumber", "PatternConstraintComponent"),
     ("span backwards", _span_backwards, "oa:start", "LessThanOrEqualsConstraintComponent"),
+    ("no treatment category", _no_category, "imr:treatmentCategory",
+     "MinCountConstraintComponent"),
+    ("side not in list", _bad_side, "imr:laterality", "InConstraintComponent"),
+    ("guideline outside vocabulary namespace", _foreign_guideline, "imr:guideline",
+     "PatternConstraintComponent"),
+    ("pages text malformed", _bad_pages_text, "imr:pages", "PatternConstraintComponent"),
 ]
 
 
