@@ -78,6 +78,7 @@ def parse_query_text(text: str, name: str, path: Path | None = None) -> NamedQue
             continue
         header.append(line)
     current = None
+    columns_text: list[str] = []
     for line in header:
         m = re.match(r"^#\s*(name|purpose|param|columns):\s*(.*)$", line)
         if m:
@@ -97,11 +98,12 @@ def parse_query_text(text: str, name: str, path: Path | None = None) -> NamedQue
                     )
                     query.parameters[p.name] = p
             elif current == "columns":
-                query.columns.extend(_column_names(m.group(2)))
+                columns_text.append(m.group(2))
         elif current == "purpose":
             query.purpose += " " + line.lstrip("# ").strip()
         elif current == "columns":
-            query.columns.extend(_column_names(line.lstrip("#")))
+            columns_text.append(line.lstrip("#"))
+    query.columns = _column_names(" ".join(columns_text))
     # Parameters used as ?_name but not declared still get bound (user-written queries).
     for used in sorted(set(re.findall(r"\?_([A-Za-z]\w*)", text))):
         query.parameters.setdefault(used, Parameter(name=used))
@@ -109,6 +111,7 @@ def parse_query_text(text: str, name: str, path: Path | None = None) -> NamedQue
 
 
 def _column_names(text: str) -> list[str]:
+    """'a (doc, more), b / c (doc)' -> [a, b, c]."""
     text = re.sub(r"\([^)]*\)", "", text)
     return [c.strip().split()[0] for c in re.split(r",|/", text) if c.strip()]
 
