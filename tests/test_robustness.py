@@ -17,35 +17,12 @@ import pytest
 from conftest import LETTERS, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from variants import ENCODINGS, TEXT_VARIANTS, write_hostile, write_variants
+from variants import ENCODINGS, TEXT_VARIANTS, essence, write_hostile, write_variants
 
 from imrgraph import api
 from imrgraph.errors import ImrgraphError, IngestError
 from imrgraph.ingest import letter_from_string, read_letter
 from imrgraph.parse import parse_letter
-from imrgraph.records import Determination
-
-
-def essence(det: Determination) -> dict:
-    """What a letter says, without where it says it (spans differ between variants)."""
-    def v(f):  # noqa: ANN001, ANN202
-        return None if f is None else f.value
-
-    h = det.header
-    return {
-        "header": [v(getattr(h, n)) for n in vars(h)],
-        "reviewer": ([f.value for f in det.reviewer.specialties],
-                     [f.value for f in det.reviewer.licensure_states]),
-        "worker": (v(det.worker.age), v(det.worker.sex), v(det.worker.date_of_injury)),
-        "items": [
-            (i.label.value.lower(), i.outcome.value, v(i.original_request), v(i.authorized_portion),
-             [(s.party, s.cited_no_evidence, s.outside_mtus,
-               [(c.guideline, c.mtus, c.edition, [(p.start, p.end) for p in c.pages])
-                for c in s.citations]) for s in i.statements],
-             bool(i.rationale))
-            for i in det.items
-        ],
-    }
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem[:3])
@@ -121,9 +98,12 @@ def test_partial_letter_builds_with_warning_and_valid_shacl(name: str, tmp_path:
 def test_mixed_folder_every_input_accounted_for(tmp_path: Path) -> None:
     folder = tmp_path / "in put ü"
     folder.mkdir()
+    from test_pdf import make_pdf, seed_lines, split_pages
+
     for seed in SEEDS:
         shutil.copy(seed, folder / seed.name)
         write_variants(seed, folder)
+        make_pdf(folder / f"{seed.stem}.pdf", split_pages(seed_lines(seed), 2))
     for pdf in sorted((LETTERS.parent / "pdf").glob("*.pdf"))[:3]:
         shutil.copy(pdf, folder / pdf.name)
     expected = write_hostile(folder)
@@ -137,7 +117,7 @@ def test_mixed_folder_every_input_accounted_for(tmp_path: Path) -> None:
         assert words in by_name[name].reason, (name, by_name[name].reason)
     assert by_name["back-to-parent"].status == "rejected"
     letters = [i for i in report.inputs if i.status.startswith("built")]
-    assert len(letters) == 3 + len(SEEDS) * (1 + len(TEXT_VARIANTS) + len(ENCODINGS)) - sum(
+    assert len(letters) == 3 + len(SEEDS) * (2 + len(TEXT_VARIANTS) + len(ENCODINGS)) - sum(
         1 for i in report.inputs if i.status == "duplicate")
     # No triples from a rejected file: every source in the graph is a built input.
     titles = {str(o) for o in result.graph.objects(None, api_title())}

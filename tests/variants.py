@@ -11,6 +11,8 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+from imrgraph.records import Determination
+
 _MARKERS = ("Claims Administrator guideline:", "MAXIMUS guideline:", "Decision rationale:",
             "CLINICAL CASE SUMMARY", "Case Number:", "Date Assigned:", "Decision Date:",
             "The Expert Reviewer has the following credentials:")
@@ -110,6 +112,22 @@ def write_hostile(folder: Path) -> dict[str, str]:
     expected["memo.txt"] = "not an IMR final determination"
     (folder / "truncated.pdf").write_bytes(b"%PDF-1.6\n1 0 obj\n<< /Type /Catalog")
     expected["truncated.pdf"] = "PDF"
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    plain = folder / ".plain.tmp"
+    c = canvas.Canvas(str(plain))
+    c.drawString(72, 720, "Case Number: CM16-0000001")
+    c.showPage()
+    c.save()
+    writer = PdfWriter()
+    for page in PdfReader(plain).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="s3cret", owner_password="owner", algorithm="AES-128")
+    with (folder / "locked.pdf").open("wb") as fh:
+        writer.write(fh)
+    plain.unlink()
+    expected["locked.pdf"] = "password is required"
     big = folder / "huge.txt"
     with big.open("wb") as fh:
         chunk = b"Physical therapy 12 sessions: Upheld\n" * 1000
@@ -122,3 +140,25 @@ def write_hostile(folder: Path) -> dict[str, str]:
     os.symlink("self-loop", folder / "self-loop")
     expected["self-loop"] = "symlink loop"
     return expected
+
+
+def essence(det: Determination) -> dict:
+    """What a letter says, without where it says it (spans differ between variants)."""
+    def v(f):  # noqa: ANN001, ANN202
+        return None if f is None else f.value
+
+    h = det.header
+    return {
+        "header": [v(getattr(h, n)) for n in vars(h)],
+        "reviewer": ([f.value for f in det.reviewer.specialties],
+                     [f.value for f in det.reviewer.licensure_states]),
+        "worker": (v(det.worker.age), v(det.worker.sex), v(det.worker.date_of_injury)),
+        "items": [
+            (i.label.value.lower(), i.outcome.value, v(i.original_request), v(i.authorized_portion),
+             [(s.party, s.cited_no_evidence, s.outside_mtus,
+               [(c.guideline, c.mtus, c.edition, [(p.start, p.end) for p in c.pages])
+                for c in s.citations]) for s in i.statements],
+             bool(i.rationale))
+            for i in det.items
+        ],
+    }
