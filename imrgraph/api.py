@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
@@ -238,3 +239,46 @@ def sorted_ntriples(graph: Graph) -> list[str]:
 
 def iter_inputs(inputs: Iterable[str]) -> list[str]:
     return [str(p) for p in discover(inputs) if not isinstance(p, Skipped)]
+
+
+# --------------------------------------------------------------------------- store and remote
+# Thin entry points to imrgraph.store / imrgraph.remote (imported lazily: they import this
+# module), so API users find every way of building and querying here.
+
+if TYPE_CHECKING:
+    from imrgraph.store import LetterStore, StoreBuildResult
+
+
+def build_store(inputs: Sequence[str | Path], store_dir: str | Path | None = None,
+                **options: object) -> StoreBuildResult:
+    """Letters -> a persistent store (default ``$IMRGRAPH_STORE`` or ``./imrgraph-store``).
+
+    Incremental (unchanged files skipped, changed letters replaced) and parallel; options are
+    those of :func:`imrgraph.store.build_store` (jobs, batch_size, validate, force, progress).
+    """
+    from imrgraph.store import build_store as _build_store
+
+    return _build_store(inputs, store_dir, **options)  # type: ignore[arg-type]
+
+
+def open_store(store_dir: str | Path | None = None, *, read_only: bool = True) -> LetterStore:
+    """A built store (context manager): ``with api.open_store() as s: s.run_query(...)``."""
+    from imrgraph.store import LetterStore, default_store_dir
+
+    return LetterStore.open(store_dir if store_dir is not None else default_store_dir(),
+                            read_only=read_only)
+
+
+def run_query_on_store(name_or_file: str, store_dir: str | Path | None = None,
+                       params: dict[str, str] | None = None) -> QueryResult:
+    """A named query over the union of a store's letter graphs."""
+    with open_store(store_dir) as store:
+        return store.run_query(load_query(name_or_file), params)
+
+
+def run_query_remote(name_or_file: str, endpoint: str,
+                     params: dict[str, str] | None = None) -> QueryResult:
+    """A named query on a SPARQL 1.1 endpoint (auth from IMRGRAPH_ENDPOINT_* variables)."""
+    from imrgraph.remote import RemoteEndpoint
+
+    return RemoteEndpoint.from_url(endpoint).run_query(load_query(name_or_file), params)

@@ -1,1 +1,167 @@
-"""CLI commands for the persistent store and remote SPARQL endpoints."""
+"""CLI commands for the persistent store and remote SPARQL endpoints.
+
+``build/query/validate/export --store`` live in :mod:`imrgraph.cli`; this module adds the
+commands that only make sense with a store or an endpoint: ``push``, ``remove``, ``serve`` and
+``store-info``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from imrgraph import api
+from imrgraph.cli import (
+    _pop_endpoint_options,
+    _Progress,
+    endpoint_options,
+    main,
+    remote_endpoint,
+    store_for_reading,
+    store_option,
+)
+from imrgraph.errors import UsageError
+
+
+def _store_dir(store: str | None) -> Path:
+    directory = store_for_reading(store)
+    if directory is None:
+        from imrgraph.store import default_store_dir
+
+        directory = default_store_dir()
+    return directory
+
+
+@main.command()
+@click.argument("graph_file", required=False)
+@store_option("Push the letters of a store.")
+@endpoint_options
+@click.option("--batch-size", type=click.IntRange(1), default=500, show_default=True,
+              help="Letter graphs per POSTed N-Quads batch.")
+@click.option("--method", type=click.Choice(["post", "put"]), default="post", show_default=True,
+              help="post: N-Quads batches to the graph store; put: one PUT per letter graph.")
+@click.option("--transactional", is_flag=True,
+              help="Do not send Oxigraph's no_transaction parameter (slower bulk loads).")
+@click.option("--force", is_flag=True, help="Send every letter even if the endpoint has it.")
+@click.option("--prune", is_flag=True,
+              help="Also drop letter graphs the endpoint holds but the source does not.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary line.")
+def push(graph_file: str | None, store: str | None, batch_size: int, method: str,
+         transactional: bool, force: bool, prune: bool, quiet: bool, **endpoint: Any) -> None:
+    """Load letters into a remote SPARQL 1.1 service, one named graph per letter.
+
+    Resumable: graphs the endpoint already holds with the same source sha256 and size are
+    skipped, so an interrupted push is finished by running it again.  Credentials come from
+    IMRGRAPH_ENDPOINT_USER/IMRGRAPH_ENDPOINT_PASSWORD (basic) or IMRGRAPH_ENDPOINT_TOKEN
+    (bearer).
+    """
+    from imrgraph.remote import push as push_letters
+    from imrgraph.store import LetterStore
+
+    opts = _pop_endpoint_options(endpoint)
+    if opts["endpoint"] is None:
+        raise UsageError("push needs --endpoint URL")
+    if graph_file is not None and store is not None:
+        raise UsageError("give a graph file or --store, not both")
+    remote = remote_endpoint(opts, no_transaction=not transactional)
+    if graph_file is not None:
+        source = LetterStore.from_graph(api.load_graph(graph_file))
+        name = graph_file
+    else:
+        directory = _store_dir(store)
+        source = LetterStore.open(directory, read_only=True)
+        name = str(directory)
+    with source:
+        total = len(source.letters())
+        with click.progressbar(length=total, label="letters", file=sys.stderr, show_pos=True,
+                               show_eta=True, item_show_func=lambda x: x) as bar:
+            result = push_letters(source, remote, batch_size=batch_size, force=force,
+                                  method=method, prune=prune,
+                                  progress=_Progress(bar, not quiet and total > 1))
+    pruned = f", {len(result.pruned)} pruned" if prune else ""
+    click.echo(
+        f"{name} -> {remote.endpoints.graph_store}: {len(result.added)} letter graph(s) added, "
+        f"{len(result.replaced)} replaced, {result.unchanged} already there{pruned}; shared "
+        f"graph {'sent' if result.shared_pushed else 'unchanged'} "
+        f"({result.requests} request(s), {result.bytes_sent:,} bytes sent)")
+
+
+@main.command()
+@click.argument("keys", nargs=-1, required=True)
+@store_option("The store to remove letters from.")
+def remove(keys: tuple[str, ...], store: str | None) -> None:
+    """Drop letters (by key: the case number, or the content hash of a letter without one)."""
+    from imrgraph.store import LetterStore
+
+    directory = _store_dir(store)
+    with LetterStore.open(directory) as letter_store:
+        removed, missing = letter_store.remove(keys)
+        left = len(letter_store.letters())
+    for key in missing:
+        click.echo(f"not in store: {key}", err=True)
+    click.echo(f"removed {len(removed)} letter(s) from {directory}; {left} left")
+    if missing:
+        sys.exit(1)
+
+
+@main.command("store-info")
+@store_option("The store to describe.")
+@click.option("--letters", "list_letters", is_flag=True, help="List the stored letters.")
+def store_info(store: str | None, list_letters: bool) -> None:
+    """Summarise a store: letters, quads, the imrgraph that built it, the last build."""
+    from imrgraph.store import REPORT_FILE, LetterStore
+
+    directory = _store_dir(store)
+    with LetterStore.open(directory, read_only=True) as letter_store:
+        letters = letter_store.letters()
+        quads = len(letter_store)
+        meta = letter_store.meta()
+    click.echo(f"store: {directory}")
+    click.echo(f"letters: {len(letters)}; quads: {quads}; built by imrgraph "
+               f"{meta.get('imrgraph', '?')}")
+    report = directory / REPORT_FILE
+    if report.exists():
+        summary = json.loads(report.read_text(encoding="utf-8")).get("summary", {})
+        click.echo("last build: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    if list_letters:
+        for info in sorted(letters.values(), key=lambda i: i.key):
+            click.echo(f"{info.key}\t{info.sha256}")
+
+
+@main.command()
+@store_option("The store to serve.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (loopback by default: the endpoint has no auth).")
+@click.option("--engine", type=click.Choice(["auto", "oxigraph", "python"]), default="auto",
+              show_default=True,
+              help="oxigraph: the Oxigraph CLI's serve-read-only; python: a minimal built-in "
+                   "endpoint; auto: oxigraph when installed.")
+def serve(store: str | None, port: int, host: str, engine: str) -> None:
+    """Expose a store read-only as a SPARQL endpoint at http://HOST:PORT/query.
+
+    Queries see the union of the letter graphs.  Do not build into the store while it is
+    served (RocksDB allows readers beside readers, not beside a writer).
+    """
+    from imrgraph.store import LetterStore, oxigraph_server_command, serve_python
+
+    directory = _store_dir(store)
+    LetterStore.open(directory, read_only=True).close()  # a clear error if it is no store
+    command = None if engine == "python" else oxigraph_server_command(directory, host, port)
+    if command is None and engine == "oxigraph":
+        raise UsageError("the Oxigraph CLI (pip install oxigraph) with serve-read-only is not "
+                         "installed; use --engine python")
+    click.echo(f"SPARQL endpoint (read-only) for {directory}: http://{host}:{port}/query "
+               "(Ctrl-C stops it)", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if command is not None:
+        os.execv(command[0], command)  # the server replaces this process: signals reach it
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_python(directory, host, port)

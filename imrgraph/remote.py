@@ -1,0 +1,479 @@
+"""Remote SPARQL 1.1 endpoints: push letters, run the named queries there.
+
+Loading uses the SPARQL 1.1 Graph Store HTTP Protocol: new letters go in batches of N-Quads
+POSTed to the graph store (with Oxigraph's ``no_transaction`` parameter, ~8x faster for bulk
+loads, see shared/notes/performance.md); a changed letter's graph is dropped first (SPARQL
+Update) or replaced by PUT (``method="put"``, plain GSP for servers that take no N-Quads).
+A push is resumable: the endpoint is asked which letter graphs it holds, with their source
+sha256 and size, and only missing, changed or incomplete graphs are sent.
+
+Queries go through SPARQLWrapper with the same bound text as locally
+(:func:`imrgraph.query.bind_parameters`), over the union of the graphs (Oxigraph's
+``union-default-graph`` parameter), and values are normalised with ``python_value``.
+
+Every request has a connect and a read timeout, is retried with exponential backoff on 5xx,
+408, 429 and connection errors, and fails with one clear line on other 4xx.  Credentials come
+from the environment (``IMRGRAPH_ENDPOINT_USER``/``IMRGRAPH_ENDPOINT_PASSWORD`` for basic auth,
+``IMRGRAPH_ENDPOINT_TOKEN`` for a bearer token) and are never printed.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.client
+import io
+import os
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import urllib.response
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+from SPARQLWrapper import JSON, POST, SPARQLWrapper
+
+from imrgraph.errors import ImrgraphError, UsageError
+from imrgraph.mapping import IMR, SHARED_GRAPH
+from imrgraph.query import NamedQuery, QueryResult, bind_parameters, python_value
+from imrgraph.store import LetterInfo, LetterStore
+
+ENV_USER = "IMRGRAPH_ENDPOINT_USER"
+ENV_PASSWORD = "IMRGRAPH_ENDPOINT_PASSWORD"
+ENV_TOKEN = "IMRGRAPH_ENDPOINT_TOKEN"
+
+#: Upper bound of one POSTed batch, whatever the number of letters in it.
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+
+
+class RemoteError(ImrgraphError):
+    """An endpoint refused a request or could not be reached (the CLI exits 1)."""
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+def redact(url: str) -> str:
+    """A URL fit to print: user and password removed."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where to query, update and load (the three URLs of a SPARQL 1.1 service)."""
+
+    query: str
+    update: str
+    graph_store: str
+
+    @classmethod
+    def from_url(cls, url: str, update: str | None = None,
+                 graph_store: str | None = None) -> Endpoints:
+        """A server root gets Oxigraph's /query, /update, /store; a query URL gets siblings."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"endpoint must be an http(s) URL, got {redact(url)!r}")
+        if parts.path.strip("/") == "":
+            root = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+            query, sibling = root + "/query", root + "/"
+        else:
+            query = url
+            path = parts.path.rstrip("/").rsplit("/", 1)[0] + "/"
+            sibling = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+        return cls(query=query, update=update or sibling + "update",
+                   graph_store=graph_store or sibling + "store")
+
+
+@dataclass
+class HttpSettings:
+    """Timeouts (seconds) and retry policy for every request."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 300.0
+    retries: int = 4
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+
+
+def auth_header(env: Mapping[str, str] | None = None) -> str | None:
+    """The Authorization header value from the environment (bearer token wins)."""
+    env = os.environ if env is None else env
+    token = env.get(ENV_TOKEN)
+    if token:
+        return f"Bearer {token}"
+    user = env.get(ENV_USER)
+    if user:
+        secret = f"{user}:{env.get(ENV_PASSWORD, '')}".encode()
+        return "Basic " + base64.b64encode(secret).decode("ascii")
+    return None
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class _Connection(http.client.HTTPConnection):
+    """Connect with one timeout, then read with another."""
+
+    def __init__(self, *args: Any, connect_timeout: float, read_timeout: float,
+                 **kwargs: Any) -> None:
+        kwargs["timeout"] = connect_timeout
+        super().__init__(*args, **kwargs)
+        self._read_timeout = read_timeout
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.settimeout(self._read_timeout)
+
+
+class _SecureConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, connect_timeout: float, read_timeout: float,
+                 **kwargs: Any) -> None:
+        kwargs["timeout"] = connect_timeout
+        super().__init__(*args, **kwargs)
+        self._read_timeout = read_timeout
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.settimeout(self._read_timeout)
+
+
+class _Handler(urllib.request.HTTPHandler):
+    def __init__(self, settings: HttpSettings) -> None:
+        super().__init__()
+        self._settings = settings
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(  # type: ignore[arg-type]
+            _Connection, connect_timeout=self._settings.connect_timeout,
+            read_timeout=self._settings.read_timeout), req)
+
+
+class _SecureHandler(urllib.request.HTTPSHandler):
+    def __init__(self, settings: HttpSettings) -> None:
+        super().__init__()
+        self._settings = settings
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(  # type: ignore[arg-type]
+            _SecureConnection, connect_timeout=self._settings.connect_timeout,
+            read_timeout=self._settings.read_timeout), req, context=self._context)
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    url: str
+
+
+class HttpClient:
+    """urllib with timeouts, retries and auth; the body is read inside the retry loop."""
+
+    def __init__(self, settings: HttpSettings | None = None, auth: str | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings or HttpSettings()
+        self._auth = auth
+        self._sleep = sleep
+        self._opener = urllib.request.build_opener(_Handler(self.settings),
+                                                   _SecureHandler(self.settings))
+        self.requests = 0
+        self.bytes_sent = 0
+
+    def request(self, method: str, url: str, data: bytes | None = None,
+                headers: Mapping[str, str] | None = None) -> Response:
+        req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+        return self.send(req)
+
+    def send(self, req: urllib.request.Request) -> Response:
+        if self._auth:
+            req.add_unredirected_header("Authorization", self._auth)
+        method, url = req.get_method(), redact(req.full_url)
+        attempts = max(1, self.settings.retries + 1)
+        problem, retry_after = "", 0.0
+        for attempt in range(attempts):
+            if attempt:
+                wait = self.settings.backoff * 2 ** (attempt - 1)
+                self._sleep(min(max(wait, retry_after), self.settings.max_backoff))
+            self.requests += 1
+            self.bytes_sent += len(req.data) if isinstance(req.data, bytes) else 0
+            try:
+                with self._opener.open(req) as resp:
+                    return Response(resp.status, resp.headers, resp.read(), resp.geturl())
+            except urllib.error.HTTPError as exc:
+                body = _safe_read(exc)
+                if exc.code >= 500 or exc.code in (408, 429):
+                    problem = f"HTTP {exc.code} {exc.reason}"
+                    header = (exc.headers.get("Retry-After") or "") if exc.headers else ""
+                    retry_after = float(header) if header.strip().isdigit() else 0.0
+                    continue
+                raise RemoteError(_describe(method, url, exc.code, str(exc.reason), body)
+                                  ) from None
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                reason = getattr(exc, "reason", None) or exc
+                problem = reason if isinstance(reason, str) else (
+                    f"{type(reason).__name__}: {reason}".rstrip(": "))
+                retry_after = 0.0
+        raise RemoteError(f"{method} {url}: {problem} (gave up after {attempts} attempt(s))")
+
+    def open(self, req: urllib.request.Request) -> urllib.response.addinfourl:
+        """Like ``urlopen`` (for SPARQLWrapper), with this client's retries and timeouts."""
+        resp = self.send(req)
+        return urllib.response.addinfourl(io.BytesIO(resp.body), resp.headers, resp.url,
+                                          resp.status)
+
+
+def _safe_read(exc: urllib.error.HTTPError) -> bytes:
+    try:
+        return exc.read() or b""
+    except Exception:  # noqa: BLE001 - a broken error body must not hide the error
+        return b""
+
+
+def _describe(method: str, url: str, code: int, reason: str, body: bytes) -> str:
+    detail = re.sub(r"\s+", " ", body.decode("utf-8", "replace")).strip()[:200]
+    line = f"{method} {url}: HTTP {code} {reason}".rstrip()
+    if detail and detail != reason:
+        line += f": {detail}"
+    if code in (401, 403):
+        line += (f" (set {ENV_USER}/{ENV_PASSWORD} for basic auth or {ENV_TOKEN} for a bearer "
+                 "token)")
+    return line
+
+
+# --------------------------------------------------------------------------- SPARQL
+
+
+class _Wrapper(SPARQLWrapper):
+    """SPARQLWrapper sending through :class:`HttpClient` (timeouts, retries, auth)."""
+
+    def __init__(self, endpoint: str, client: HttpClient) -> None:
+        super().__init__(endpoint, returnFormat=JSON)
+        self.setMethod(POST)
+        self._client = client
+
+    def _query(self) -> tuple[Any, str]:
+        return self._client.open(self._createRequest()), self.returnFormat
+
+
+def _term(binding: Mapping[str, str]) -> Node:
+    kind, value = binding.get("type"), binding.get("value", "")
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if binding.get("xml:lang"):
+        return Literal(value, lang=binding["xml:lang"])
+    datatype = binding.get("datatype")
+    return Literal(value, datatype=URIRef(datatype) if datatype else None)
+
+
+_LETTERS_QUERY = f"""SELECT ?g ?sha (COUNT(*) AS ?n)
+WHERE {{ GRAPH ?g {{ ?source <{IMR.sha256}> ?sha . ?s ?p ?o }} }}
+GROUP BY ?g ?sha"""
+
+
+class RemoteEndpoint:
+    """A SPARQL 1.1 service: query, update and graph store URLs plus an HTTP client."""
+
+    def __init__(self, endpoints: Endpoints, client: HttpClient | None = None, *,
+                 union_default_graph: bool = True, no_transaction: bool = True) -> None:
+        self.endpoints = endpoints
+        self.client = client or HttpClient(auth=auth_header())
+        self.union_default_graph = union_default_graph
+        self.no_transaction = no_transaction
+
+    @classmethod
+    def from_url(cls, url: str, *, update: str | None = None, graph_store: str | None = None,
+                 settings: HttpSettings | None = None, **kwargs: Any) -> RemoteEndpoint:
+        return cls(Endpoints.from_url(url, update, graph_store),
+                   HttpClient(settings, auth=auth_header()), **kwargs)
+
+    # -- queries
+
+    def select(self, text: str, union: bool | None = None) -> tuple[list[str], list[list[Any]]]:
+        """Run a SELECT (or ASK); columns and rows of rdflib terms."""
+        union = self.union_default_graph if union is None else union
+        url = self.endpoints.query
+        if union:
+            url += ("&" if "?" in url else "?") + "union-default-graph"
+        wrapper = _Wrapper(url, self.client)
+        wrapper.setQuery(text)
+        data = wrapper.query().convert()
+        if not isinstance(data, dict):
+            raise RemoteError(f"{redact(self.endpoints.query)}: not a SPARQL JSON result")
+        if "boolean" in data:
+            return ["ask"], [[Literal(bool(data["boolean"]))]]
+        columns = list(data.get("head", {}).get("vars", []))
+        rows = [[_term(b[c]) if c in b else None for c in columns]
+                for b in data.get("results", {}).get("bindings", [])]
+        return columns, rows
+
+    def run_query(self, query: NamedQuery, values: Mapping[str, str] | None = None
+                  ) -> QueryResult:
+        """A named query run remotely; rows normalised exactly as the local ones."""
+        columns, rows = self.select(bind_parameters(query, values))
+        return QueryResult(columns=columns,
+                           rows=[[python_value(t) for t in row] for row in rows])
+
+    def letters(self) -> dict[str, LetterInfo]:
+        """{graph IRI: LetterInfo(sha256, triples)} of the letter graphs the endpoint holds."""
+        _, rows = self.select(_LETTERS_QUERY, union=False)
+        out: dict[str, LetterInfo] = {}
+        for g, sha, n in rows:
+            if g is not None and str(g) != str(SHARED_GRAPH):
+                out[str(g)] = LetterInfo(str(g), str(sha), int(n))  # type: ignore[arg-type]
+        return out
+
+    def graph_size(self, graph: str) -> int:
+        _, rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                              union=False)
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0  # type: ignore[arg-type]
+
+    # -- loading
+
+    def _store_url(self, graph: str | None = None) -> str:
+        params = []
+        if graph is not None:
+            params.append("graph=" + urllib.parse.quote(graph, safe=""))
+        if self.no_transaction:
+            params.append("no_transaction")
+        url = self.endpoints.graph_store
+        return url + (("&" if "?" in url else "?") + "&".join(params) if params else "")
+
+    def post_quads(self, data: bytes) -> None:
+        """Add N-Quads to the dataset (graph store POST without a graph parameter)."""
+        self.client.request("POST", self._store_url(), data,
+                            {"Content-Type": "application/n-quads"})
+
+    def put_graph(self, graph: str, ntriples: bytes) -> None:
+        """Replace one named graph (graph store PUT)."""
+        self.client.request("PUT", self._store_url(graph), ntriples,
+                            {"Content-Type": "application/n-triples"})
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        """Drop named graphs in one SPARQL Update request."""
+        text = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
+        if text:
+            self.client.request("POST", self.endpoints.update, text.encode("utf-8"),
+                                {"Content-Type": "application/sparql-update"})
+
+
+# --------------------------------------------------------------------------- push
+
+
+@dataclass
+class PushResult:
+    """What a push sent: letters by key, whether the shared graph was replaced, traffic."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    pruned: list[str] = field(default_factory=list)
+    shared_pushed: bool = False
+    requests: int = 0
+    bytes_sent: int = 0
+
+    @property
+    def uploaded(self) -> int:
+        return len(self.added) + len(self.replaced)
+
+
+def _batches(graphs: list[str], source: LetterStore, size: int) -> Iterator[tuple[list[str],
+                                                                                   bytes]]:
+    names: list[str] = []
+    parts: list[bytes] = []
+    total = 0
+    for g in graphs:
+        data = source.graph_quads(g)
+        names.append(g)
+        parts.append(data)
+        total += len(data)
+        if len(names) >= size or total >= MAX_BATCH_BYTES:
+            yield names, b"".join(parts)
+            names, parts, total = [], [], 0
+    if names:
+        yield names, b"".join(parts)
+
+
+def push(source: LetterStore, remote: RemoteEndpoint, *, batch_size: int = 500,
+         force: bool = False, method: str = "post", prune: bool = False,
+         progress: Callable[[int], None] | None = None) -> PushResult:
+    """Send the letters of ``source`` that the endpoint lacks or holds in another version.
+
+    The shared graph (vocabularies, minted guideline nodes) is replaced first when its size
+    differs, so queries never see a letter without the concepts it cites.
+    """
+    if method not in ("post", "put"):
+        raise UsageError(f"push method must be post or put, not {method!r}")
+    requests_before, bytes_before = remote.client.requests, remote.client.bytes_sent
+    result = PushResult()
+    local = source.letter_sizes()
+    present = remote.letters()
+    shared = str(SHARED_GRAPH)
+    if force or remote.graph_size(shared) != source.graph_size(shared):
+        remote.put_graph(shared, source.graph_triples(shared))
+        result.shared_pushed = True
+    new: list[str] = []
+    changed: list[str] = []
+    for g, info in sorted(local.items()):
+        there = present.get(g)
+        if there is None:
+            new.append(g)
+        elif force or (there.sha256, there.triples) != (info.sha256, info.triples):
+            changed.append(g)
+        else:
+            result.unchanged += 1
+            if progress:
+                progress(1)
+    if method == "put":
+        for g in changed + new:
+            remote.put_graph(g, source.graph_triples(g))
+            if progress:
+                progress(1)
+    else:
+        for names, data in _batches(changed, source, batch_size):
+            remote.drop_graphs(names)
+            remote.post_quads(data)
+            if progress:
+                progress(len(names))
+        for names, data in _batches(new, source, batch_size):
+            remote.post_quads(data)
+            if progress:
+                progress(len(names))
+    result.added = [local[g].key for g in new]
+    result.replaced = [local[g].key for g in changed]
+    if prune:
+        gone = sorted(set(present) - set(local))
+        for start in range(0, len(gone), batch_size):
+            remote.drop_graphs(gone[start:start + batch_size])
+        result.pruned = [present[g].key for g in gone]
+    result.requests = remote.client.requests - requests_before
+    result.bytes_sent = remote.client.bytes_sent - bytes_before
+    return result
+
+
+__all__ = [
+    "ENV_PASSWORD",
+    "ENV_TOKEN",
+    "ENV_USER",
+    "Endpoints",
+    "HttpClient",
+    "HttpSettings",
+    "PushResult",
+    "RemoteEndpoint",
+    "RemoteError",
+    "auth_header",
+    "push",
+]
