@@ -127,8 +127,9 @@ def determination_triples(det: Determination) -> LetterTriples:
     e.lit(source, DCTERMS.title, det.source.name)
     e.lit(source, IMR.sha256, det.source.sha256)
     e.lit(source, DCTERMS.format, det.source.media_type)
-    e.add(SOFTWARE_AGENT, RDF.type, PROV.SoftwareAgent)
-    e.lit(SOFTWARE_AGENT, RDFS.label, f"imrgraph {__version__}")
+    agent = _Emitter(result.shared)  # one agent node for all letters
+    agent.add(SOFTWARE_AGENT, RDF.type, PROV.SoftwareAgent)
+    agent.lit(SOFTWARE_AGENT, RDFS.label, f"imrgraph {__version__}")
 
     worker = URIRef(f"{node}/worker")
     e.add(node, IMR.injuredWorker, worker)
