@@ -12,7 +12,5 @@ cd "$ROOT"
 "$BIN/imrgraph" validate "$OUT/graph.ttl"
 "$BIN/imrgraph" query guideline-outcomes --graph "$OUT/graph.ttl" --param level=chapter
 "$BIN/imrgraph" export "$OUT/graph.ttl" --format nt -o "$OUT/graph.nt"
-if "$BIN/imrgraph" --help | grep -q "viz"; then
-  "$BIN/imrgraph" viz "$OUT/graph.ttl" -o "$OUT/pictures"
-fi
+"$BIN/imrgraph" viz "$OUT/graph.ttl" -o "$OUT/pictures"
 echo "done: $OUT"
