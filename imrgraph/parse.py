@@ -265,17 +265,24 @@ _DOI_PATTERNS = [
     re.compile(r"occupational\s+claim\s+from\s+(" + _DATE + ")", I),
     re.compile(r"injur(?:y|ies|ed)\b[^.]{0,160}?\bon\s+(" + _DATE + ")", I),
 ]
-_MECHANISM = re.compile(
-    r"[^.]*?\b(?:as\s+a\s+result\s+of|reportedly\s+associated\s+with|while\s+(?:she|he|working|"
-    r"lifting|pulling|pushing|carrying|walking|moving|driving)|when\s+(?:she|he)\b|"
-    r"(?:she|he)\s+(?:reported\s+)?(?:stepping|lifting|pulling|slipped|fell|tripped|was\s+"
-    r"(?:lifting|pulling|struck|hit|carrying|walking))|slipped\s+and\s+fell|"
-    r"caused\s+by|secondary\s+to\s+(?:a\s+)?(?:fall|lifting|repetitive))[^.]*\.",
+_MECHANISM_STATED = re.compile(
+    r"mechanism\s+of\s+(?:the\s+)?injury\s+(?:(?:is|was)\s+)?(?:(?:detailed|described|reported|"
+    r"noted|documented|listed|given)\s+)?(?:as|occurred\s+when|was\s+when)\s+(?P<how>[^.]+)\.",
+    I,
+)
+_MECHANISM_NARRATED = re.compile(
+    r"[^.]*?\b(?:as\s+a\s+result\s+of|while\s+(?:she\s+|he\s+)?(?:was\s+)?(?:working|lifting|"
+    r"pulling|pushing|carrying|walking|moving|driving|playing|climbing|bending)|(?:she|he|worker)\s+"
+    r"(?:reported\s+)?(?:stepping|slipped|fell|tripped|was\s+(?:lifting|pulling|struck|hit|"
+    r"carrying|pinned|crushed))|slipped\s+and\s+fell|tripped\s+and\s+fell|was\s+(?:struck|hit)"
+    r"\s+by)[^.]*\.",
     I | S,
 )
 _DIAGNOSES = re.compile(
-    r"(?:diagnosed\s+(?:as\s+having|with)|diagnoses\s+(?:have\s+included|include[sd]?|are|were|"
-    r"of)|current\s+diagnoses|being\s+treated\s+for)\s*:?\s*\(?(?P<list>[^.()]+(?:\([^)]*\)[^.()]*)*)",
+    r"(?:diagnosed\s+(?:as\s+having|with)|(?:current\s+)?diagnoses\s+(?:(?:are|were)\s+"
+    r"(?:documented|noted|"
+    r"listed)\s+as|have\s+included|include[sd]?|are|were|of)|current\s+diagnoses|"
+    r"being\s+treated\s+for)\s*:?\s*\(?(?P<list>[^.()]+(?:\([^)]*\)[^.()]*)*)",
     I,
 )
 _TREATMENTS = re.compile(
@@ -307,41 +314,63 @@ def _parse_worker(text: str, start: int, end: int) -> InjuredWorker:
             if value:
                 worker.date_of_injury = Fact(value, Span(m.start(1), m.end(1)))
                 break
-    mech = _MECHANISM.search(text, start, min(end, start + 1500))
-    if mech:
-        worker.injury_mechanism = _fact(text, mech.start(), mech.end())
+    stated = _MECHANISM_STATED.search(text, start, end)
+    if stated:
+        worker.injury_mechanism = _fact(text, stated.start("how"), stated.end("how"))
+    else:
+        narrated = _MECHANISM_NARRATED.search(text, start, min(end, start + 1500))
+        if narrated:
+            worker.injury_mechanism = _fact(text, narrated.start(), narrated.end())
     return worker
 
 
 def _split_phrases(text: str, start: int, end: int) -> list[Fact[str]]:
-    """Split 'a, b (c, d), and e' at top-level commas and a final 'and'."""
-    facts: list[Fact[str]] = []
+    """Split a summary list 'a, b (c, d), e and f' into phrases.
+
+    Commas outside parentheses always separate.  'and' separates only in the last piece, and
+    only when that piece was not already introduced by an Oxford ', and' ("... x-ray of the
+    pelvis, and MRI of the pelvis and left hip" keeps "pelvis and left hip" whole).
+    """
+    pieces: list[tuple[int, int]] = []
     depth = 0
     pos = start
-    i = start
-    while i < end:
+    for i in range(start, end):
         ch = text[i]
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth = max(0, depth - 1)
         elif depth == 0 and ch in ",;":
-            facts.append(_fact(text, pos, i))
+            pieces.append((pos, i))
             pos = i + 1
-        elif depth == 0 and text.startswith(" and ", i) and (
-            text[pos:i].count(" ") <= 6 or "," in text[start:i]
-        ):
-            facts.append(_fact(text, pos, i))
-            pos = i + 5
-            i += 4
-        i += 1
-    facts.append(_fact(text, pos, end))
-    cleaned = []
-    for f in facts:
-        value = re.sub(r"^(?:and|or)\s+", "", f.value).strip(" :")
+    pieces.append((pos, end))
+    last_start, last_end = pieces[-1]
+    lead = re.match(r"\s*(?:and|or)\s+", text[last_start:last_end])
+    if lead:
+        pieces[-1] = (last_start + lead.end(), last_end)
+    else:
+        depth = 0
+        cut = None
+        for i in range(last_start, last_end):
+            if text[i] == "(":
+                depth += 1
+            elif text[i] == ")":
+                depth = max(0, depth - 1)
+            elif depth == 0 and re.match(r"\s+and\s+", text[i:last_end]) and i > last_start:
+                cut = i
+                break
+        if cut is not None:
+            after = re.match(r"\s+and\s+", text[cut:last_end])
+            assert after is not None
+            pieces[-1:] = [(last_start, cut), (cut + after.end(), last_end)]
+    facts: list[Fact[str]] = []
+    for a, b in pieces:
+        lead = re.match(r"\s*(?:and|or)\s+", text[a:b])
+        fact = _fact(text, a + (lead.end() if lead else 0), b)
+        value = fact.value.strip(" :")
         if value and len(value) < 300:
-            cleaned.append(Fact(value, f.span))
-    return cleaned
+            facts.append(Fact(value, fact.span))
+    return facts
 
 
 def _parse_summary(text: str, start: int, end: int) -> CaseSummary:

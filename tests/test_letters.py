@@ -133,3 +133,43 @@ def test_corpus_is_available() -> None:
     """The shared corpus must be beside the checkout in CI; say so loudly if not."""
     assert corpus_letters(), "../shared/corpus not found beside the checkout"
     assert len(corpus_letters()) == 77
+
+
+@pytest.mark.parametrize(("name", "mechanism"), [
+    ("CM16-0230651.txt", "a slip and fall"),
+    ("CM16-0248698.txt", "cumulative trauma"),
+    ("CM16-0238035.txt", None),  # "The mechanism of injury was not detailed ..."
+    ("000_0a410e5aa90ad013.txt", "She reported stepping onto a broken step stool that collapsed "
+     "causing her to fall onto her left leg and side and also cutting her arms and hands from "
+     "hitting a shelf as she fell."),
+    ("003_7cc401d07c694c1e.txt", "The injured workers and 37-year-old female who is reported to "
+     "have sustained injuries to her low back as a result of lifting trash bags on 01/09/14."),
+])
+def test_how_the_injury_happened(name: str, mechanism: str | None) -> None:
+    det = parse_file(LETTERS / name)
+    assert (det.worker.injury_mechanism.value if det.worker.injury_mechanism else None) == (
+        mechanism)
+
+
+@pytest.mark.parametrize(("name", "diagnoses", "treatments"), [
+    ("000_0a410e5aa90ad013.txt",
+     ["lumbago", "left leg radiculopathy with hip flexor weakness",
+      "left hip degenerative joint disease"],
+     ["laboratory studies", "physical therapy (only done immediately after the injury in 2008)",
+      "medication regimen", "magnetic resonance imaging of the lumbosacral spine",
+      "x-ray of the pelvis", "magnetic resonance imaging of the pelvis and left hip"]),
+    ("001_9c78cd4ffcf5a619.txt",
+     ["lumbago", "spasm of muscle", "therapeutic drug monitoring", "long term use of medications",
+      "chronic pain syndrome", "obesity", "hypertension"],
+     ["disc replacement in 2010", "physical therapy", "oral medications"]),
+    ("CM16-0239569.txt", None, None),
+])
+def test_diagnoses_and_treatments_to_date(name: str, diagnoses: list[str] | None,
+                                          treatments: list[str] | None) -> None:
+    det = parse_file(LETTERS / name)
+    got_dx = [f.value for f in det.summary.diagnoses]
+    if diagnoses is None:
+        assert got_dx and not any(d.startswith("are documented") for d in got_dx)
+        return
+    assert got_dx == diagnoses
+    assert [f.value for f in det.summary.treatments_to_date] == treatments
