@@ -150,3 +150,24 @@ def test_broken_graph_reports_the_specific_violation(
     hits = [v for v in report.violations if v.path == path and v.constraint == component]
     assert hits, f"{name}: expected {path} {component}, got {[str(v) for v in report.results]}"
     assert all(h.message for h in hits)
+
+
+@pytest.mark.parametrize(("name", "breaker", "path", "component"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_fast_engine_reports_exactly_what_pyshacl_reports(
+    letter_graph: Graph, name: str, breaker: Callable[[Graph], None], path: str, component: str
+) -> None:
+    g = _copy(letter_graph)
+    breaker(g)
+    reference = validate_graph(g, engine="pyshacl")
+    fast = validate_graph(g, engine="turbo")
+    assert fast.conforms == reference.conforms
+    assert fast.results == reference.results
+
+
+def test_fast_engine_agrees_on_every_bundled_letter() -> None:
+    from conftest import LETTERS
+
+    result = api.build([str(LETTERS)], include_vocabulary=False, validate=False)
+    assert validate_graph(result.graph, "turbo").results == validate_graph(
+        result.graph, "pyshacl").results
