@@ -161,3 +161,20 @@ def test_truth_is_json_ready(corpus: list[tuple[str, str, LetterTruth]]) -> None
     data = json.loads(json.dumps(truth_jsonable(truth)))
     assert data["name"] == name and data["date_assigned"] == truth.date_assigned.isoformat()
     assert len(data["items"]) == len(truth.items)
+
+
+def test_synth_command_writes_letters_that_build(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from imrgraph.cli import main
+
+    run = CliRunner().invoke(main, ["synth", "5", "-o", str(tmp_path / "c"), "--seed", "3"])
+    assert run.exit_code == 0, run.output
+    files = sorted((tmp_path / "c").glob("*.txt"))
+    assert len(files) == 5
+    again = CliRunner().invoke(main, ["synth", "5", "-o", str(tmp_path / "d"), "--seed", "3"])
+    assert again.exit_code == 0
+    assert [f.read_bytes() for f in files] == [
+        f.read_bytes() for f in sorted((tmp_path / "d").glob("*.txt"))]
+    result = api.build([str(tmp_path / "c")], include_vocabulary=False)
+    assert result.report.summary()["letters"] == 5 and result.validation.conforms
