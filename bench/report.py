@@ -60,9 +60,10 @@ def rates(r: dict[str, Any]) -> dict[str, float | None]:
     out["floor"] = _rate(n, fl.get("total_s")) if _ok(fl) else None
     vl = r.get("validate_letters") or {}
     out["validate_letters"] = _rate(n, vl.get("validate_s")) if _ok(vl) else None
-    vw = r.get("validate_whole") or {}
-    out["validate_whole"] = _rate(n, vw.get("validate_s")) if _ok(vw) and "validate_s" in vw \
-        else None
+    for key in ("validate_letters_pyshacl", "validate_whole", "validate_whole_turbo"):
+        stage = r.get(key) or {}
+        out[key] = _rate(n, stage.get("validate_s")) if _ok(stage) and "validate_s" in stage \
+            else None
     return out
 
 
@@ -176,7 +177,8 @@ def render(results: dict[str, Any]) -> str:
         f"**Machine:** {m.get('cores')} cores ({m.get('cpu')}), {m.get('ram_gb')} GB RAM, "
         f"{m.get('platform')}.  **Versions:** Python {m.get('python')}, imrgraph "
         f"{v.get('imrgraph')}, rdflib {v.get('rdflib')}, pyshacl {v.get('pyshacl')}, "
-        f"pyoxigraph {v.get('pyoxigraph')}.",
+        f"pyshacl-turbo {v.get('pyshacl-turbo', '?')}, pyoxigraph {v.get('pyoxigraph')}; "
+        f"SHACL engine of `validate_graph(engine=\"auto\")`: {m.get('shacl_engine', '?')}.",
         "",
         "**Corpus:** synthetic letters from `imrgraph.synth` (seed "
         + ", ".join(sorted({str(r.get("seed")) for r in measured})) + "); measured on "
@@ -193,7 +195,7 @@ def render(results: dict[str, Any]) -> str:
     lines += _query_section(measured)
     lines += _profile_section(results.get("profile"))
     lines += _findings(results)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + NOTES
 
 
 def _corpus_section(measured: list[dict[str, Any]], head: list[str]) -> list[str]:
@@ -290,20 +292,38 @@ def _validation_section(measured: list[dict[str, Any]], head: list[str]) -> list
         rows.append([label, *[f(r) for r in measured]])
 
     procs = measured[0].get("processes") if measured else "?"
-    row(f"per letter, {procs} processes (`validate_letters_parallel`), letters/s",
-        lambda r: _num(rates(r)["validate_letters"]))
-    row("  peak RSS, MB", lambda r: _num((r.get("validate_letters") or {}).get(
-        "peak_rss_tree_mb"), 0))
-    row("whole graph, one pySHACL call, letters/s", lambda r: _num(rates(r)["validate_whole"])
-        if rates(r)["validate_whole"] else ("not run" if "validate_whole" not in r else
-                                            "timed out"))
-    row("  (loading the rdflib graph first, s)", lambda r: _num(
-        (r.get("validate_whole") or {}).get("load_s")))
-    row("  peak RSS, MB", lambda r: _num((r.get("validate_whole") or {}).get(
-        "peak_rss_tree_mb"), 0))
-    row("results (violations + warnings), per letter / whole", lambda r: " / ".join(
-        str((r.get(k) or {}).get("results", "-")) for k in ("validate_letters",
-                                                           "validate_whole")))
+
+    def engine(key: str) -> str:
+        names = {(r.get(key) or {}).get("engine") for r in measured} - {None}
+        return "/".join(sorted(names)) or "?"
+
+    def rate_cell(key: str) -> Any:
+        def cell(r: dict[str, Any]) -> str:
+            if rates(r)[key]:
+                return _num(rates(r)[key])
+            return "not run" if key not in r else "timed out"
+        return cell
+
+    for key, label in (("validate_letters", "per letter, {p} processes, engine {e} (what "
+                        "`build` runs), letters/s"),
+                       ("validate_letters_pyshacl", "per letter, {p} processes, engine {e}, "
+                        "letters/s"),
+                       ("validate_whole", "whole graph, one call, engine {e}, letters/s"),
+                       ("validate_whole_turbo", "whole graph, one call, engine {e}, "
+                        "letters/s")):
+        if not any(key in r for r in measured):
+            continue
+        row(label.format(p=procs, e=engine(key)), rate_cell(key))
+        if key.startswith("validate_whole"):
+            row("  (loading the rdflib graph first, s)", lambda r, key=key: _num(
+                (r.get(key) or {}).get("load_s")))
+        row("  peak RSS, MB", lambda r, key=key: _num((r.get(key) or {}).get(
+            "peak_rss_tree_mb"), 0))
+    keys = [k for k in ("validate_letters", "validate_letters_pyshacl", "validate_whole",
+                        "validate_whole_turbo") if any(k in r for r in measured)]
+    row("results (violations + warnings), " + " / ".join(k.replace("validate_", "")
+                                                          for k in keys),
+        lambda r: " / ".join(str((r.get(k) or {}).get("results", "-")) for k in keys))
 
     def vs_build(r: dict[str, Any]) -> str:
         rt = rates(r)
@@ -313,8 +333,10 @@ def _validation_section(measured: list[dict[str, Any]], head: list[str]) -> list
 
     row("per-letter validation / build (`--no-validate`, else parse+map) speed", vs_build)
     return ["## Validation", "",
-            "Input: each letter's N-Triples (parsed into an rdflib graph per letter, as a worker "
-            "receives it).", "", _table(["", *head], rows), ""]
+            "Input: each letter's N-Triples, parsed into an rdflib graph per letter (per-letter "
+            "rows, workers read the files) or into one graph (whole-graph rows; the load is "
+            "timed apart).  pySHACL is the reference engine; pyshacl-turbo runs the same "
+            "shapes.", "", _table(["", *head], rows), ""]
 
 
 def _query_section(measured: list[dict[str, Any]]) -> list[str]:
@@ -348,6 +370,8 @@ def _profile_section(profile: dict[str, Any] | None) -> list[str]:
         p = profile.get(key)
         if not p:
             continue
+        if p.get("engine"):
+            title += f" (engine {p['engine']})"
         total = p["total_s"]
         out += [f"### {title}: cProfile over {p['letters']:,} letters, "
                 f"{p['ms_per_letter']:.1f} ms/letter under the profiler", ""]
@@ -364,8 +388,27 @@ def _profile_section(profile: dict[str, Any] | None) -> list[str]:
     return out
 
 
+#: Measured by hand (scripts not in run.py), kept here so the report carries them.
+NOTES = """## Notes measured by hand (2,000 letters, same machine)
+
+- `decisions` on Oxigraph: the `OPTIONAL { ?determination imr:caseNumber ?cn }` after the item
+  patterns makes the query superlinear on Oxigraph (4 s at 500 letters, 55-80 s at 2,000, over
+  the timeout at 10,000).  Moving that OPTIONAL up, right after
+  `?determination a imr:Determination .`, gives the same rows (checked against the original on
+  Oxigraph and on rdflib) in 0.45-0.9 s at 2,000.
+- The on-disk store answers scan-heavy queries 5-10x slower than the same triples in an
+  in-memory pyoxigraph store (2,000 letters, `citations`: union of named graphs on disk 2.3 s,
+  default graph on disk 1.6 s, default graph in memory 0.24 s).  `Store.optimize()` after a
+  build saves 20-40%.  Query time grows linearly with the letters for every named query that
+  lists or aggregates all citations, so at 100k they take tens of seconds: < 1 s there needs
+  precomputed aggregates (e.g. a statistics graph written at build time) or paged results.
+- rdflib evaluates `cases-citing`, `citations` and `page-citations` very slowly (over 30 s at
+  500 letters); they are fine on Oxigraph.
+"""
+
+
 def _findings(results: dict[str, Any]) -> list[str]:
-    """Plain statements derived from the numbers (rates, ceilings, ratios)."""
+    """Plain statements derived from the numbers (rates, ceilings, ratios, trends)."""
     sizes = sorted(results.get("sizes", {}).values(), key=lambda r: r["n"])
     if not sizes:
         return []
@@ -374,22 +417,50 @@ def _findings(results: dict[str, Any]) -> list[str]:
     rt = rates(r)
     prep = r.get("prepare") or {}
     procs = r.get("processes") or 1
-    out = ["## Findings", ""]
+    out = ["## Findings", "", f"At the largest size measured ({n:,} letters):", ""]
     if prep.get("parse_s"):
         cpu = 1000 * (prep["read_s"] + prep["parse_s"] + prep["map_s"]) / n
         out.append(f"- Reading, parsing and mapping cost {cpu:.1f} ms of CPU per letter, so on "
                    f"{procs} cores a Python build tops out near {1000 * procs / cpu:,.0f} "
                    f"letters/s before validation; 1,000 letters/s would need ~{cpu:.0f} such "
-                   "cores.")
-    prof = (results.get("profile") or {}).get("validate")
-    if prof and rt.get("validate_letters"):
-        out.append(f"- Per-letter pySHACL validates {rt['validate_letters']:,.0f} letters/s on "
-                   f"{procs} processes (~{1000 * procs / rt['validate_letters']:.0f} ms per "
-                   "letter per core); it is the largest single cost of `build --store`.")
-    if rt.get("floor") and rt.get("store"):
+                   "cores, or a parser several times faster.")
+    if rt["store_novalidate"] and rt["parse_map"]:
+        extra = 1000 * (1 / rt["store_novalidate"] - 1 / rt["parse_map"])
+        out.append(f"- `build --store --no-validate` runs at {rt['store_novalidate']:,.0f} "
+                   f"letters/s against {rt['parse_map']:,.0f} for parse + map alone: "
+                   f"serialising N-Quads in the workers, sending them to the parent and "
+                   f"loading them adds {extra:.1f} ms of wall time per letter.")
+    if rt["store"] and rt["store_novalidate"]:
+        extra = 1000 * (1 / rt["store"] - 1 / rt["store_novalidate"])
+        share = 100 * (1 / rt["store"] - 1 / rt["store_novalidate"]) * rt["store"]
+        engine = (results.get("machine") or {}).get("shacl_engine", "?")
+        out.append(f"- Validation inside `build --store` (engine {engine}) adds {extra:.1f} ms "
+                   f"of wall time per letter, {share:.0f}% of the build.")
+    if rt["validate_letters"]:
+        line = (f"- Per-letter validation alone runs at {rt['validate_letters']:,.0f} letters/s "
+                f"on {procs} processes")
+        if rt.get("validate_letters_pyshacl"):
+            line += f" ({rt['validate_letters_pyshacl']:,.0f} with pySHACL)"
+        if rt["validate_whole"]:
+            line += (f"; whole-graph pySHACL, one process, {rt['validate_whole']:,.0f} "
+                     "letters/s plus loading the merged graph")
+        out.append(line + ".")
+    naive = [(x["n"], rates(x)["store"], rates(x)["naive"]) for x in sizes
+             if rates(x)["store"] and rates(x)["naive"]]
+    if naive:
+        out.append("- `build --store` / naive: " + ", ".join(
+            f"{s / v:.1f}x at {k:,}" for k, s, v in naive) + " (the naive way slows down "
+            "with size: rdflib's Turtle writer grows faster than linearly).")
+    if rt["floor"] and rt["store"]:
         out.append(f"- The floor (bulk-loading ready N-Triples) runs at {rt['floor']:,.0f} "
-                   f"letters/s, {rt['floor'] / rt['store']:.0f}x `build --store`: Oxigraph "
-                   "loading is not the bottleneck; Python parsing, mapping and pySHACL are.")
+                   f"letters/s, {rt['floor'] / rt['store']:.1f}x `build --store`: the time "
+                   "goes to Python (parsing, mapping, serialising, validating), not to "
+                   "Oxigraph.")
+    rss = [(x["n"], (x.get("store_build") or {}).get("peak_rss_tree_mb")) for x in sizes]
+    rss = [(k, v) for k, v in rss if v]
+    if rss:
+        out.append("- Peak RSS of `build --store` (process tree): " + ", ".join(
+            f"{v:,.0f} MB at {k:,}" for k, v in rss) + ".")
     return out + [""]
 
 
