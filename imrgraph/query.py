@@ -6,10 +6,13 @@ A query is a ``.rq`` file whose comment header states its purpose, parameters an
     # param: level = topic : work | chapter | topic
     # columns: guideline, citations, ...
 
-Inside the query a parameter NAME is the variable ``?_NAME``.  Values are bound as RDF terms in
-a ``VALUES`` block placed at the start of the outer WHERE group, written with rdflib's N-Triples
-escaping, so a value can never change the query's structure — whatever quotes, braces or
-newlines it holds.  The same bound text runs on rdflib, pyoxigraph and remote endpoints.
+Inside the query a parameter NAME is written ``?_NAME``.  Binding replaces each ``?_NAME``
+token (outside strings and comments) with the value as one RDF term, written with rdflib's
+N-Triples escaping, so a value can never change the query's structure — whatever quotes,
+braces or newlines it holds.  As constants, parameters are seen inside sub-selects too, and
+the store's planner can use them.  The same bound text runs on rdflib, pyoxigraph and remote
+endpoints.  A parameter is a value: use it in expressions and patterns, not as a projected or
+grouped variable.
 """
 
 from __future__ import annotations
@@ -163,15 +166,15 @@ def bind_parameters(query: NamedQuery, values: Mapping[str, str] | None = None) 
         bindings.append((name, _term(param, value)))
     if not bindings:
         return query.text
-    block = "VALUES (" + " ".join(f"?_{n}" for n, _ in bindings) + ") { (" + " ".join(
-        t.n3() for _, t in bindings
-    ) + ") }\n"
-    m = re.search(r"\bWHERE\s*\{", _strip_comments(query.text), re.IGNORECASE)
-    if not m:
-        m = re.search(r"\{", _strip_comments(query.text))
-        if not m:
-            raise UsageError(f"query {query.name}: no WHERE group to bind parameters into")
-    return query.text[: m.end()] + "\n  " + block + query.text[m.end():]
+    terms = {name: term.n3() for name, term in bindings}
+    # Offsets come from the text with comments and strings blanked, so "?_x" inside a string
+    # or a comment stays as written.
+    stripped = _strip_comments(query.text)
+    parts, start = [], 0
+    for m in re.finditer(r"[?$]_([A-Za-z]\w*)\b", stripped):
+        parts += [query.text[start:m.start()], terms[m.group(1)]]
+        start = m.end()
+    return "".join(parts) + query.text[start:]
 
 
 def _strip_comments(text: str) -> str:
