@@ -21,7 +21,7 @@ from imrgraph import api
 from imrgraph import store as st
 from imrgraph.errors import UsageError
 from imrgraph.mapping import IMR, SHARED_GRAPH, letter_graph_iri
-from imrgraph.query import NamedQuery, format_result, named_queries, run_on_graph
+from imrgraph.query import NamedQuery, format_result, named_queries, python_value, run_on_graph
 
 CHANGED = "CM16-0248698"
 
@@ -372,3 +372,22 @@ def test_store_info(built: st.StoreBuildResult) -> None:
     assert f"letters: 21; quads: {quads};" in run.output
     assert "last build: inputs 21" in run.output
     assert "CM16-0248698\t" in run.output
+
+
+@pytest.mark.parametrize("term", [
+    ox.NamedNode("https://w3id.org/imrgraph/id/determination/CM16-1"),
+    ox.BlankNode("b0"),
+    ox.Literal("Low Back Complaints"),
+    ox.Literal("Rückenschmerz", language="de"),
+    ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    ox.Literal("007", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    ox.Literal("-3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    ox.Literal("0.4", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+    ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
+    ox.Literal("2016-12-01", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+    ox.Literal("12", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#nonNegativeInteger")),
+])
+def test_oxigraph_values_match_rdflib_values(term: object) -> None:
+    # The fast path for store rows must give exactly what rdflib's conversion gives.
+    assert st.oxigraph_value(term) == python_value(st.to_rdflib(term))
+    assert type(st.oxigraph_value(term)) is type(python_value(st.to_rdflib(term)))
