@@ -346,9 +346,13 @@ def _query_section(measured: list[dict[str, Any]]) -> list[str]:
                            ("floor_queries", "floor store")):
             qs = (r.get(key) or {}).get("queries")
             if qs:
-                cols.append((f"{label} {r['n']:,}", qs))
+                cols.append((f"{label} {r['n']:,}", qs, (r.get(key) or {}).get("query_texts")))
     if not cols:
         return []
+    # The newest query texts are those of the last store column; older columns are marked.
+    current = next((v for c, _, v in reversed(cols) if c.startswith("store") and v), None)
+    stale = any(v != current for _, _, v in cols)
+    cols = [(c + (" †" if v != current else ""), qs) for c, qs, v in cols]
     names = sorted({q for _, qs in cols for q in qs})
     rows = [[f"`{name}`", *[_query_cell(qs.get(name)) for _, qs in cols]] for name in names]
     rows.append(["rows (largest size)", *[str(max((v.get("rows", 0) for v in qs.values()),
@@ -358,7 +362,9 @@ def _query_section(measured: list[dict[str, Any]]) -> list[str]:
             "\"> T\" = killed at the per-query timeout.  Store = the `build --store` folder "
             "(union of the letters' named graphs, rows converted as `imrgraph query --store` "
             "does); rdflib = the naive in-memory graph through `api.run_query`; floor store = "
-            "the same triples bulk-loaded by the floor stage.", "",
+            "the same triples bulk-loaded by the floor stage."
+            + ("  † = measured with earlier texts of the queries (before a rewrite), so not "
+               "comparable with the unmarked columns." if stale else ""), "",
             _table(["query", *[c for c, _ in cols]], rows), ""]
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -344,6 +345,7 @@ def stage_naive(a: argparse.Namespace, out: dict[str, Any]) -> None:
     from imrgraph import api
 
     corpus = _corpus_dir(a.workdir, a.n, a.seed)
+    out["query_texts"] = query_texts_digest()
     t = time.perf_counter()
     result = api.build([str(corpus)], include_vocabulary=True, validate=False)
     out["build_graph_s"] = time.perf_counter() - t
@@ -456,6 +458,15 @@ def _read_only_store(path: str) -> Any:
     return ox.Store.read_only(str(db if db.is_dir() else path))
 
 
+def query_texts_digest() -> str:
+    """Which version of queries/*.rq a latency was measured with (the report flags columns
+    measured with other texts)."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "queries").glob("*.rq")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def stage_queries(a: argparse.Namespace, out: dict[str, Any]) -> None:
     """Median latency of every named query on an on-disk pyoxigraph store (union graph), rows
     converted to Python values as ``imrgraph query --store`` does."""
@@ -463,6 +474,7 @@ def stage_queries(a: argparse.Namespace, out: dict[str, Any]) -> None:
 
     path = str(Path(a.store_path))
     store_module = _store_module()
+    out["query_texts"] = query_texts_digest()
     queries: dict[str, Any] = {}
     for label, name, params in _query_specs():
         query = load_query(name)
