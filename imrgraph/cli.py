@@ -305,15 +305,19 @@ def validate(graph: str | None, fmt: str, store: str | None, jobs: int) -> None:
 @endpoint_options
 @click.option("--param", "params", multiple=True, help="key=value, repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help="At most this many rows (a page of a long listing).")
+@click.option("--offset", type=click.IntRange(min=0), default=0,
+              help="Skip this many rows first (with --limit: the next page).")
 def query(name: str, graph_path: str | None, store: str | None, params: tuple[str, ...],
-          fmt: str, **endpoint: Any) -> None:
+          fmt: str, limit: int | None, offset: int, **endpoint: Any) -> None:
     """Run a named query (see `imrgraph queries`) or a .rq file against a graph.
 
     The graph is a file (--graph), a store (--store, or $IMRGRAPH_STORE / ./imrgraph-store when
     nothing else is given) or a remote SPARQL endpoint (--endpoint).
     """
     opts = _pop_endpoint_options(endpoint)
-    named = load_query(name)
+    named = load_query(name).sliced(limit, offset)
     values = _parse_params(params)
     given = [o for o, v in (("--graph", graph_path), ("--store", store),
                             ("--endpoint", opts["endpoint"])) if v is not None]

@@ -22,7 +22,7 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,22 @@ class NamedQuery:
     purpose: str = ""
     columns: list[str] = field(default_factory=list)
     parameters: dict[str, Parameter] = field(default_factory=dict)
+
+    def sliced(self, limit: int | None = None, offset: int | None = None) -> NamedQuery:
+        """The same query returning one page of its rows (SPARQL LIMIT / OFFSET), so a listing
+        over a large store can be looked at without fetching every row."""
+        if limit is None and not offset:
+            return self
+        if limit is not None and limit < 0 or offset is not None and offset < 0:
+            raise UsageError("--limit and --offset must be 0 or more")
+        tail = _strip_comments(self.text)
+        last_group = tail.rfind("}")
+        if re.search(r"\b(LIMIT|OFFSET)\b", tail[last_group + 1:], re.IGNORECASE):
+            raise UsageError(f"query {self.name} has its own LIMIT or OFFSET; "
+                             "--limit and --offset cannot be added to it")
+        page = (f"LIMIT {limit}" if limit is not None else "") + (
+            f" OFFSET {offset}" if offset else "")
+        return replace(self, text=self.text.rstrip() + "\n" + page.strip() + "\n")
 
 
 @dataclass

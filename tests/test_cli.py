@@ -144,3 +144,15 @@ def test_bad_inputs_rejected_rest_built(tmp_path: Path) -> None:
     g = Graph().parse(tmp_path / "g.ttl")
     titles = {str(o) for o in g.objects(None, __import__("rdflib").DCTERMS.title)}
     assert titles == {"good one.txt", "réal letter.txt"}
+
+
+def test_query_page(built: Path) -> None:
+    whole = imrgraph("query", "decisions", "--graph", "out/graph.ttl", "--format", "csv",
+                     cwd=built)
+    page = imrgraph("query", "decisions", "--graph", "out/graph.ttl", "--format", "csv",
+                    "--limit", "3", "--offset", "4", cwd=built)
+    assert page.returncode == 0, page.stderr
+    rows = list(csv.DictReader(io.StringIO(whole.stdout)))
+    assert list(csv.DictReader(io.StringIO(page.stdout))) == rows[4:7]
+    bad = imrgraph("query", "decisions", "--graph", "out/graph.ttl", "--limit", "-1", cwd=built)
+    assert bad.returncode == 2 and "--limit" in bad.stderr

@@ -391,3 +391,25 @@ def test_oxigraph_values_match_rdflib_values(term: object) -> None:
     # The fast path for store rows must give exactly what rdflib's conversion gives.
     assert st.oxigraph_value(term) == python_value(st.to_rdflib(term))
     assert type(st.oxigraph_value(term)) is type(python_value(st.to_rdflib(term)))
+
+
+@pytest.mark.parametrize("name", ["decisions", "citations", "guideline-outcomes"])
+def test_pages_are_slices_of_the_whole_listing(opened: st.LetterStore, fixture_build: Any,
+                                               name: str) -> None:
+    # --limit/--offset give a page of the ordered rows, the same on the store and on rdflib.
+    query = named_queries()[name]
+    whole = opened.run_query(query).rows
+    assert len(whole) > 12
+    for limit, offset in ((5, 0), (5, 5), (4, len(whole) - 2), (0, 0)):
+        page = query.sliced(limit, offset)
+        assert opened.run_query(page).rows == whole[offset:offset + limit]
+        assert run_on_graph(fixture_build.graph, page).rows == \
+            run_on_graph(fixture_build.graph, query).rows[offset:offset + limit]
+    assert opened.run_query(query.sliced(None, 10)).rows == whole[10:]
+
+
+def test_page_of_a_query_with_its_own_limit_is_refused() -> None:
+    query = NamedQuery(name="top", text="SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
+    with pytest.raises(UsageError, match="its own LIMIT"):
+        query.sliced(2)
+    assert query.sliced(None, 0) is query
