@@ -362,7 +362,7 @@ def stage_naive(a: argparse.Namespace, out: dict[str, Any]) -> None:
     queries: dict[str, Any] = {}
     for label, name, params in _query_specs():
         def run(name: str = name, params: dict[str, str] = params) -> int:
-            return len(api.run_query(name, result.graph, params).rows)
+            return len(api.run_query(name, result.graph, params, engine="rdflib").rows)
 
         queries[label] = _time_query(run, a.repeats, a.query_timeout)
         out["queries"] = queries

@@ -200,9 +200,11 @@ def validate_file(path: str | Path) -> ValidationReport:
     return validate_graph(load_graph(path))
 
 
-def run_query(name_or_file: str, graph: Graph, params: dict[str, str] | None = None
-              ) -> QueryResult:
-    return run_on_graph(graph, load_query(name_or_file), params)
+def run_query(name_or_file: str, graph: Graph, params: dict[str, str] | None = None,
+              engine: str | None = None) -> QueryResult:
+    """A named query (or .rq file) over an rdflib graph; ``engine`` "oxigraph" (default) or
+    "rdflib" (see ``imrgraph.query.GRAPH_ENGINES``)."""
+    return run_on_graph(graph, load_query(name_or_file), params, engine)
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> None:

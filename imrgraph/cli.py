@@ -305,12 +305,16 @@ def validate(graph: str | None, fmt: str, store: str | None, jobs: int) -> None:
 @endpoint_options
 @click.option("--param", "params", multiple=True, help="key=value, repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
+              show_default=True,
+              help="SPARQL engine for --graph: an in-memory Oxigraph copy, or rdflib's own "
+                   "(slow on large graphs).")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
               help="At most this many rows (a page of a long listing).")
 @click.option("--offset", type=click.IntRange(min=0), default=0,
               help="Skip this many rows first (with --limit: the next page).")
 def query(name: str, graph_path: str | None, store: str | None, params: tuple[str, ...],
-          fmt: str, limit: int | None, offset: int, **endpoint: Any) -> None:
+          fmt: str, engine: str, limit: int | None, offset: int, **endpoint: Any) -> None:
     """Run a named query (see `imrgraph queries`) or a .rq file against a graph.
 
     The graph is a file (--graph), a store (--store, or $IMRGRAPH_STORE / ./imrgraph-store when
@@ -328,7 +332,7 @@ def query(name: str, graph_path: str | None, store: str | None, params: tuple[st
     elif graph_path is not None:
         from imrgraph.query import run_on_graph
 
-        result = run_on_graph(api.load_graph(graph_path), named, values)
+        result = run_on_graph(api.load_graph(graph_path), named, values, engine)
     else:
         directory = store_for_reading(store)
         if directory is None:

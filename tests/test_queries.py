@@ -6,12 +6,20 @@ import pytest
 from rdflib import Graph, Literal
 
 from imrgraph import api
+from imrgraph import query as query_module
 from imrgraph.errors import UsageError
-from imrgraph.query import bind_parameters, load_query, named_queries
+from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries
 
 S0, S1, S2, S3, S4 = (
     "000_0a410e5aa90ad013.txt", "001_9c78cd4ffcf5a619.txt", "002_1601b313b08aa036.txt",
     "003_7cc401d07c694c1e.txt", "004_1a808298af5f0d86.txt")
+
+
+@pytest.fixture(autouse=True, params=GRAPH_ENGINES)
+def graph_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on both engines for in-memory graphs: Oxigraph and rdflib."""
+    monkeypatch.setattr(query_module, "DEFAULT_GRAPH_ENGINE", request.param)
+    return request.param
 
 
 def rows(result: api.QueryResult) -> list[dict]:
