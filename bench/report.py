@@ -361,7 +361,8 @@ def _query_section(measured: list[dict[str, Any]]) -> list[str]:
             "Median of the timed runs after one warm-up (a query slower than 5 s is timed once); "
             "\"> T\" = killed at the per-query timeout.  Store = the `build --store` folder "
             "(union of the letters' named graphs, rows converted as `imrgraph query --store` "
-            "does); rdflib = the naive in-memory graph through rdflib's own engine (`api.run_query(..., engine="rdflib")`); floor store = "
+            "does); rdflib = the naive in-memory graph through rdflib's own engine "
+            "(`api.run_query(..., engine=\"rdflib\")`); floor store = "
             "the same triples bulk-loaded by the floor stage."
             + ("  † = measured with earlier texts of the queries (before a rewrite), so not "
                "comparable with the unmarked columns." if stale else ""), "",
