@@ -407,10 +407,18 @@ NOTES = """## Notes measured by hand (2,000 letters, same machine)
   in-memory pyoxigraph store (2,000 letters, `citations`: union of named graphs on disk 2.3 s,
   default graph on disk 1.6 s, default graph in memory 0.24 s).  `Store.optimize()` after a
   build saves 20-40%.  Query time grows linearly with the letters for every named query that
-  lists or aggregates all citations, so at 100k they take tens of seconds: < 1 s there needs
-  precomputed aggregates (e.g. a statistics graph written at build time) or paged results.
+  lists or aggregates all citations.  After the rewrite for hash joins (below), every named
+  query finishes at 100,000 letters (before it, six ran over 120 s), but only in 1-45 s:
+  < 1 s there needs precomputed aggregates (a statistics graph kept up to date by `build` and
+  `remove`, which the aggregate queries would read) and, for the listings, paged results
+  (`imrgraph query --limit/--offset`; a page still sorts the whole listing first).
 - rdflib evaluates `cases-citing`, `citations` and `page-citations` very slowly (over 30 s at
   500 letters); they are fine on Oxigraph.
+- rdflib's engine joins sub-selects row by row, so the rewritten texts are slower on rdflib
+  than the old ones (most "> 10" at 500 and 2,000 letters).  The 10,000 rdflib column (†) was
+  measured with the old texts, rdflib at its best: against it the store answers 10-280x
+  faster.  `imrgraph query --graph` and `api.run_query` now run on an in-memory Oxigraph copy
+  by default; rdflib's engine stays available (`--engine rdflib`).
 - Oxigraph joins the triple patterns of one group by looking each row up in an index, ~8 us per
   lookup on disk (10,000 letters: `?c imr:guideline ?g ; imr:citingParty ?p` over 82,294
   citations 0.7 s, five patterns 2.5 s), but joins sub-selects by hashing (the same five
