@@ -416,7 +416,7 @@ NOTES = """## Notes measured by hand (2,000 letters, same machine)
   500 letters); they are fine on Oxigraph.
 - rdflib's engine joins sub-selects row by row, so the rewritten texts are slower on rdflib
   than the old ones (most "> 10" at 500 and 2,000 letters).  The 10,000 rdflib column (†) was
-  measured with the old texts, rdflib at its best: against it the store answers 10-280x
+  measured with the old texts, rdflib at its best: against it the store answers 9-280x
   faster.  `imrgraph query --graph` and `api.run_query` now run on an in-memory Oxigraph copy
   by default; rdflib's engine stays available (`--engine rdflib`).
 - Oxigraph joins the triple patterns of one group by looking each row up in an index, ~8 us per
