@@ -449,7 +449,7 @@ def test_queries_mean_the_same_on_oxigraph(seed: Graph, oxigraph_seed: ox.Store,
 
 
 def test_usage_network_counts_match_guideline_outcomes(seed: Graph) -> None:
-    for level in ("work", "chapter"):
+    for level in ("work", "chapter", "topic"):  # the same labels too ("Chapter / Topic")
         graph = usage_network(usage_rows(graph_runner(seed), level), level)
         nodes = {d["label"]: (d["items"], d["upheld"], d["overturned"])
                  for _, d in graph.nodes(data=True) if d["kind"] == "guideline"}
