@@ -231,7 +231,9 @@ DEFAULT_GRAPH_ENGINE = "oxigraph"
 
 def run_on_graph(graph: Graph, query: NamedQuery, values: Mapping[str, str] | None = None,
                  engine: str | None = None) -> QueryResult:
-    """A query over an rdflib graph, evaluated by ``engine`` (see ``GRAPH_ENGINES``)."""
+    """A query over an rdflib graph, evaluated by ``engine`` (see ``GRAPH_ENGINES``); with
+    Oxigraph's, the graph is copied for this one query (``analysis.graph_runner`` copies once
+    for many)."""
     engine = engine or DEFAULT_GRAPH_ENGINE
     if engine not in GRAPH_ENGINES:
         raise UsageError(f"unknown query engine {engine!r} ({', '.join(GRAPH_ENGINES)})")

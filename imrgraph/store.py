@@ -551,21 +551,11 @@ def _chain(first: Iterable[T], rest: Iterable[T]) -> Iterator[T]:
     yield from rest
 
 
-_MEMORY_STORES: dict[int, tuple[Graph, int, ox.Store]] = {}
-
-
 def memory_store(graph: Graph) -> ox.Store:
-    """An in-memory pyoxigraph copy of an rdflib graph, kept while the graph is alive and
-    unchanged in size, so several queries on one graph copy it once."""
-    key = id(graph)
-    cached = _MEMORY_STORES.get(key)
-    if cached is not None and cached[0] is graph and cached[1] == len(graph):
-        return cached[2]
+    """An in-memory pyoxigraph copy of an rdflib graph, to query it with Oxigraph's engine."""
     store = ox.Store()
     store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                       for s, p, o in graph)
-    _MEMORY_STORES.clear()  # one graph at a time: a copy can be large
-    _MEMORY_STORES[key] = (graph, len(graph), store)
     return store
 
 

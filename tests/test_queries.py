@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph, Literal
+from rdflib import RDFS, Graph, Literal
 
 from imrgraph import api
 from imrgraph import query as query_module
@@ -157,3 +157,17 @@ def test_user_query_with_parameter(tmp_path, seed_build: api.BuildResult) -> Non
                                                "Physical Therapy 2 x 4 week, Lumbar Spine"]
     assert len(api.run_query(str(path), seed_build.graph).rows) == 9
     assert api.run_query(str(path), seed_build.graph, {"outcome": "'} DROP ALL"}).rows == []
+
+
+def test_queries_see_a_changed_graph(seed_build: api.BuildResult) -> None:
+    # No stale copy: a graph changed in place (here with the same number of triples) is
+    # queried as it is now, on either engine.
+    graph = Graph()
+    for t in seed_build.graph:
+        graph.add(t)
+    item = next(s for s, o in graph.subject_objects(RDFS.label)
+                if str(o) == "MRI of the Lumbar Spine")
+    before = {r[2] for r in api.run_query("decisions", graph).rows}
+    graph.set((item, RDFS.label, Literal("MRI, lumbar (renamed)")))
+    after = {r[2] for r in api.run_query("decisions", graph).rows}
+    assert after == (before - {"MRI of the Lumbar Spine"}) | {"MRI, lumbar (renamed)"}
