@@ -18,7 +18,13 @@ import click
 
 from imrgraph import __version__, api
 from imrgraph.errors import ImrgraphError, UsageError
-from imrgraph.query import format_result, load_query, named_queries
+from imrgraph.query import (
+    DEFAULT_GRAPH_ENGINE,
+    GRAPH_ENGINES,
+    format_result,
+    load_query,
+    named_queries,
+)
 from imrgraph.records import to_jsonable
 from imrgraph.validate import ValidationReport
 
@@ -305,7 +311,7 @@ def validate(graph: str | None, fmt: str, store: str | None, jobs: int) -> None:
 @endpoint_options
 @click.option("--param", "params", multiple=True, help="key=value, repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
+@click.option("--engine", type=click.Choice(GRAPH_ENGINES), default=DEFAULT_GRAPH_ENGINE,
               show_default=True,
               help="SPARQL engine for --graph: an in-memory Oxigraph copy, or rdflib's own "
                    "(slow on large graphs).")

@@ -86,6 +86,7 @@ _BROADER = ox.NamedNode("http://www.w3.org/2004/02/skos/core#broader")
 _XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
 _FALSE = ox.Literal("false", datatype=_XSD_BOOLEAN)
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 #: Prefixes for Turtle/TriG dumps.
@@ -163,12 +164,16 @@ def to_rdflib(term: Any) -> Node | None:
     return Literal(str(term))
 
 
+def to_quads(triples: Iterable[Triple], graph: URIRef | str | None = None) -> Iterator[ox.Quad]:
+    """rdflib triples as pyoxigraph quads in ``graph`` (None: the default graph)."""
+    g = ox.NamedNode(str(graph)) if graph is not None else ox.DefaultGraph()
+    for s, p, o in triples:
+        yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)  # type: ignore[arg-type]
+
+
 def nquads(triples: Iterable[Triple], graph: URIRef | str) -> bytes:
     """Triples in one named graph as N-Quads bytes (pyoxigraph escapes and checks IRIs)."""
-    g = ox.NamedNode(str(graph))
-    quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)  # type: ignore[arg-type]
-             for s, p, o in triples]
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+    return ox.serialize(list(to_quads(triples, graph)), format=ox.RdfFormat.N_QUADS) or b""
 
 
 # --------------------------------------------------------------------------- partition
@@ -554,8 +559,7 @@ def _chain(first: Iterable[T], rest: Iterable[T]) -> Iterator[T]:
 def memory_store(graph: Graph) -> ox.Store:
     """An in-memory pyoxigraph copy of an rdflib graph, to query it with Oxigraph's engine."""
     store = ox.Store()
-    store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                      for s, p, o in graph)
+    store.bulk_extend(to_quads(graph))
     return store
 
 
@@ -574,10 +578,6 @@ def run_on_oxigraph(store: ox.Store, query: NamedQuery,
     columns = [v.value for v in result.variables]
     rows = [[oxigraph_value(solution[c]) for c in columns] for solution in result]
     return QueryResult(columns=columns, rows=rows)
-
-
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_XSD_INTEGER = _XSD + "integer"
 
 
 def oxigraph_value(term: Any) -> Any:
