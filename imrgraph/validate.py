@@ -19,7 +19,8 @@ from functools import cache
 from typing import Any
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
@@ -39,6 +40,9 @@ class Violation:
     constraint: str  # e.g. MinCountConstraintComponent
     source_shape: str
     value: str = ""
+    #: the nested results (``sh:detail``) that explain a failing ``sh:node``: why the node
+    #: does not conform.  Not counted as results of their own.
+    details: tuple[Violation, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         value = f" (value: {self.value})" if self.value else ""
@@ -70,6 +74,8 @@ def shapes_graph() -> Graph:
 def _short(node: Node | None, graph: Graph) -> str:
     if node is None:
         return ""
+    if isinstance(node, BNode):
+        return f"_:{node}"
     if isinstance(node, URIRef):
         try:
             return graph.namespace_manager.normalizeUri(node)
@@ -78,16 +84,76 @@ def _short(node: Node | None, graph: Graph) -> str:
     return str(node)
 
 
+def _violation(result: Node, report: Graph, data: Graph) -> Violation:
+    value = report.value
+    return Violation(
+        focus_node=_short(value(result, SH.focusNode), data),
+        path=_path(value(result, SH.resultPath), report, data),
+        message=str(value(result, SH.resultMessage) or ""),
+        severity=_severity(value(result, SH.resultSeverity), data),
+        constraint=_local(value(result, SH.sourceConstraintComponent)),
+        source_shape=_short(value(result, SH.sourceShape), data),
+        value=_short(value(result, SH.value), data),
+        details=tuple(_violation(d, report, data) for d in report.objects(result, SH.detail)),
+    )
+
+
+def _local(node: Node | None) -> str:
+    return str(node).rsplit("#", 1)[-1] if node is not None else ""
+
+
+def _path(node: Node | None, report: Graph, data: Graph) -> str:
+    """A result path as SPARQL property-path text (``^ex:p``, ``ex:a/ex:b``, ``ex:p*``)."""
+    if node is None:
+        return ""
+    if isinstance(node, URIRef):
+        return _short(node, data)
+    first = report.value(node, RDF.first)
+    if first is not None:  # a sequence path is an RDF list
+        return "(" + "/".join(_path(step, report, data)
+                              for step in Collection(report, node)) + ")"
+    for predicate, text in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"),
+                            (SH.oneOrMorePath, "{}+"), (SH.zeroOrOnePath, "{}?")):
+        inner = report.value(node, predicate)
+        if inner is not None:
+            return text.format(_path(inner, report, data))
+    alternatives = report.value(node, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path(a, report, data)
+                              for a in Collection(report, alternatives)) + ")"
+    return _short(node, data)
+
+
+def _severity(node: Node | None, graph: Graph) -> str:
+    """SHACL's own severities by name (Violation, Warning, Info); a custom one as its IRI."""
+    if node is None:
+        return "Violation"
+    if str(node).startswith(str(SH)):
+        return str(node)[len(str(SH)):]
+    return _short(node, graph)
+
+
 ENGINES = ("auto", "pyshacl", "turbo")
 
 
 @cache
 def _turbo_shapes() -> Any | None:
     try:
-        import pyshacl_turbo
+        return _compile_turbo(shapes_graph())
     except ImportError:
         return None
-    return pyshacl_turbo.compile_shapes(shapes_graph(), advanced=True)
+
+
+def _compile_turbo(shapes: Graph) -> Any:
+    import pyshacl_turbo
+
+    return pyshacl_turbo.compile_shapes(shapes, advanced=True)
+
+
+def _top_level_results(report: Graph) -> list[Node]:
+    """The results a validation report states (``sh:result``), not their nested details."""
+    return [result for rep in report.subjects(RDF.type, SH.ValidationReport)
+            for result in report.objects(rep, SH.result)]
 
 
 def engine_in_use(engine: str = "auto") -> str:
@@ -100,36 +166,41 @@ def engine_in_use(engine: str = "auto") -> str:
     return engine
 
 
-def validate_graph(data: Graph, engine: str = "auto") -> ValidationReport:
-    """Validate one graph; results sorted so reports are stable."""
-    if engine_in_use(engine) == "turbo":
-        conforms, report, _ = _turbo_shapes().validate(
+def has_ill_typed_literal(data: Graph) -> bool:
+    """True when a literal's lexical form is not valid for its datatype ("yes"^^xsd:boolean).
+
+    rdflib normalises such a literal when it parses it ("yes" becomes "false") and only keeps a
+    flag; pySHACL reads the flag, pyshacl-turbo sees the normalised form and would let the
+    value pass, so graphs holding one are checked by pySHACL.
+    """
+    return any(isinstance(o, Literal) and o.ill_typed for o in data.objects())
+
+
+def validate_graph(data: Graph, engine: str = "auto", shapes: Graph | None = None
+                   ) -> ValidationReport:
+    """Validate one graph (against imrgraph's shapes unless ``shapes`` is given).
+
+    Results are the report's top-level ``sh:result`` values only: the ``sh:detail`` results
+    nested under a failing ``sh:node`` explain that one result and are not counted again.
+    Sorted so reports are stable.
+    """
+    chosen = engine_in_use(engine)
+    if chosen == "turbo" and engine == "auto" and has_ill_typed_literal(data):
+        chosen = "pyshacl"
+    if chosen == "turbo":
+        compiled = _turbo_shapes() if shapes is None else _compile_turbo(shapes)
+        conforms, report, _ = compiled.validate(
             data, inference="none", allow_warnings=True, abort_on_first=False)
     else:
         conforms, report, _ = shacl_validate(
             data,
-            shacl_graph=shapes_graph(),
+            shacl_graph=shapes if shapes is not None else shapes_graph(),
             inference="none",
             allow_warnings=True,
             abort_on_first=False,
             advanced=True,
         )
-    results: list[Violation] = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        severity = report.value(result, SH.resultSeverity)
-        component = report.value(result, SH.sourceConstraintComponent)
-        path = report.value(result, SH.resultPath)
-        results.append(
-            Violation(
-                focus_node=_short(report.value(result, SH.focusNode), data),
-                path=_short(path, data) if isinstance(path, URIRef) else "",
-                message=str(report.value(result, SH.resultMessage) or ""),
-                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-                constraint=str(component).rsplit("#", 1)[-1] if component else "",
-                source_shape=_short(report.value(result, SH.sourceShape), data),
-                value=_short(report.value(result, SH.value), data),
-            )
-        )
+    results = [_violation(result, report, data) for result in _top_level_results(report)]
     results.sort(key=lambda v: (v.focus_node, v.path, v.constraint, v.message, v.value))
     has_violation = any(r.severity == "Violation" for r in results)
     return ValidationReport(conforms=bool(conforms) or not has_violation, results=results)

@@ -17,5 +17,20 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 IMRGRAPH_EXTRAS="[test]" bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
+# The W3C SHACL core test suite (tests/test_shacl_w3c.py) ships in pySHACL's sdist on PyPI.
+SUITE="$ROOT/.cache/shacl-w3c"
+if [ ! -d "$SUITE/core" ]; then
+  version="$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("pyshacl"))')"
+  tmp="$(mktemp -d)"
+  if .venv/bin/python -m pip download --quiet --no-binary :all: --no-deps \
+       "pyshacl==$version" -d "$tmp" >/dev/null 2>&1; then
+    tar xzf "$tmp"/pyshacl-*.tar.gz -C "$tmp"
+    mkdir -p "$SUITE"
+    cp -r "$tmp"/pyshacl-*/test/resources/sht_tests/core "$SUITE/"
+  else
+    echo "warning: could not fetch the W3C SHACL suite (pySHACL sdist); its tests skip" >&2
+  fi
+  rm -rf "$tmp"
+fi
 .venv/bin/ruff check imrgraph tests bench
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
