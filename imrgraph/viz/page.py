@@ -63,7 +63,11 @@ def _json_for_script(data: Any) -> str:
 
 def render_html(graph: nx.Graph, *, total_nodes: int | None = None,
                 total_edges: int | None = None, threshold: int = 1, title: str = "") -> str:
-    """A self-contained page: data, style and script inline."""
+    """A self-contained page: data, style and script inline.
+
+    ``page.html`` marks where values go with ``@@NAME@@`` (TITLE, LEVEL, LETTERS, ITEMS, PRUNED,
+    PRUNED_FLAG, THRESHOLD, TOTAL_NODES, TOTAL_EDGES, CSS, DATA, SCRIPT).
+    """
     total_nodes = graph.number_of_nodes() if total_nodes is None else total_nodes
     total_edges = graph.number_of_edges() if total_edges is None else total_edges
     data = page_data(graph, total_nodes, total_edges, threshold)
