@@ -180,7 +180,7 @@ def render(results: dict[str, Any]) -> str:
         f"pyshacl-turbo {v.get('pyshacl-turbo', '?')}, pyoxigraph {v.get('pyoxigraph')}; "
         f"SHACL engine of `validate_graph(engine=\"auto\")`: {m.get('shacl_engine', '?')}.",
         "",
-        "**Corpus:** synthetic letters from `imrgraph.synth` (seed "
+        "**Corpus:** synthetic letters from `imrgraph.testing.synth` (seed "
         + ", ".join(sorted({str(r.get("seed")) for r in measured})) + "); measured on "
         + ", ".join(f"{r['n']:,} ({r['when']})" for r in measured) + ".",
         "",

@@ -178,7 +178,7 @@ def _nt_dir(workdir: str, n: int, seed: int) -> Path:
 
 
 def _gen_chunk(folder: str, n: int, seed: int, start: int) -> int:
-    from imrgraph.synth import write_corpus
+    from imrgraph.testing.synth import write_corpus
 
     return len(write_corpus(folder, n, seed, start))
 

@@ -8,8 +8,6 @@ bad file never stops the batch and contributes no triples.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -22,6 +20,7 @@ from imrgraph import __version__
 from imrgraph.errors import ImrgraphError, UsageError
 from imrgraph.ingest import Skipped, discover, read_letter
 from imrgraph.mapping import LetterTriples, bind_prefixes, determination_triples
+from imrgraph.outputs import write_atomic
 from imrgraph.parse import parse_letter
 from imrgraph.query import QueryResult, load_query, run_on_graph
 from imrgraph.records import Determination
@@ -205,21 +204,6 @@ def run_query(name_or_file: str, graph: Graph, params: dict[str, str] | None = N
     """A named query (or .rq file) over an rdflib graph; ``engine`` "oxigraph" (default) or
     "rdflib" (see ``imrgraph.query.GRAPH_ENGINES``)."""
     return run_on_graph(graph, load_query(name_or_file), params, engine)
-
-
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> None:
-    """Write via a temporary file in the same folder, then rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def serialize(graph: Graph, path: str | Path, fmt: str) -> None:

@@ -176,7 +176,7 @@ def serve(store: str | None, port: int, host: str, engine: str) -> None:
               help="Index of the first letter (to extend a corpus).")
 def synth(count: int, output: str, seed: int, start: int) -> None:
     """Write COUNT synthetic letters in the real letters' layout (for load tests, benchmarks)."""
-    from imrgraph.synth import write_corpus
+    from imrgraph.testing.synth import write_corpus
 
     paths = write_corpus(output, count, seed, start)
     click.echo(f"{len(paths)} synthetic letter(s) -> {output}")

@@ -10,7 +10,11 @@ from dataclasses import asdict
 import click
 
 from imrgraph import api
-from imrgraph.analysis import (
+from imrgraph.cli import main, store_for_reading, store_option
+from imrgraph.errors import UsageError
+from imrgraph.query import _table, load_query
+from imrgraph.viz import MAX_NODES, TOP, render_all
+from imrgraph.viz.network import (
     LEVELS,
     TREATMENT_LEVELS,
     Runner,
@@ -21,10 +25,6 @@ from imrgraph.analysis import (
     usage_network,
     usage_rows,
 )
-from imrgraph.cli import main, store_for_reading, store_option
-from imrgraph.errors import UsageError
-from imrgraph.query import _table, load_query
-from imrgraph.viz import MAX_NODES, TOP, render_all
 
 
 @contextmanager

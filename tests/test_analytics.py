@@ -51,7 +51,9 @@ from rdflib import Graph, Literal, URIRef
 
 from imrgraph import api
 from imrgraph import query as query_module
-from imrgraph.analysis import (
+from imrgraph.cli import main
+from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries, python_value
+from imrgraph.viz.network import (
     centrality,
     cocitation_network,
     communities,
@@ -59,8 +61,6 @@ from imrgraph.analysis import (
     usage_network,
     usage_rows,
 )
-from imrgraph.cli import main
-from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries, python_value
 
 D0, D1, D2, D3, D4 = (f"00{i}_{h}.txt" for i, h in enumerate(
     ["0a410e5aa90ad013", "9c78cd4ffcf5a619", "1601b313b08aa036", "7cc401d07c694c1e",

@@ -1,4 +1,5 @@
-"""The wheel carries ontology/, shapes/ and queries/, so imrgraph works from any directory."""
+"""The wheel carries ontology/, shapes/, queries/ and the package data files (the HTML page's
+markup, style and script; the synthetic-letter tables), so imrgraph works from any directory."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def test_wheel_contains_vocabularies_shapes_and_queries(tmp_path: Path) -> None:
         shipped = {n for n in names if n.startswith(f"imrgraph/data/{folder}/")}
         on_disk = {f"imrgraph/data/{folder}/{p.name}" for p in (ROOT / folder).glob(f"*{suffix}")}
         assert on_disk and on_disk <= shipped, f"{folder}: {sorted(on_disk - shipped)}"
+    for folder, pattern in (("viz", "page.*"), ("testing/data", "*.toml")):
+        on_disk = {f"imrgraph/{folder}/{p.name}"
+                   for p in (ROOT / "imrgraph" / folder).glob(pattern)}
+        assert on_disk and on_disk <= names, f"{folder}: {sorted(on_disk - names)}"
+    assert {"imrgraph/viz/page.html", "imrgraph/viz/page.css", "imrgraph/viz/page.js"} <= names
     assert "imrgraph/cli.py" in names
 
 
@@ -28,8 +34,12 @@ def test_installed_package_finds_its_data_outside_the_checkout(tmp_path: Path) -
     """Run from an unrelated folder with the checkout off sys.path."""
     code = ("import sys; sys.path = [p for p in sys.path if p not in ('', '.')]; "
             "import imrgraph.resources as r, imrgraph.query as q; "
-            "print(r.data_dir('queries')); print(sorted(q.named_queries()))")
+            "print(r.data_dir('queries')); print(sorted(q.named_queries())); "
+            "import imrgraph.viz.page as p, imrgraph.testing.synth as s; "
+            "print(len(p._asset('page.js')), len(s.FAMILIES))")
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "decisions" in run.stdout and "guideline-outcomes" in run.stdout
+    script_chars, families = map(int, run.stdout.split()[-2:])
+    assert script_chars > 1000 and families > 10

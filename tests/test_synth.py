@@ -14,20 +14,29 @@ import re
 from pathlib import Path
 
 import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
 
 from imrgraph import api
+from imrgraph.errors import ImrgraphError
 from imrgraph.ingest import LetterText, normalise_text
 from imrgraph.parse import parse_letter
 from imrgraph.records import Determination, Fact, SourceDocument
-from imrgraph.synth import (
+from imrgraph.resources import files
+from imrgraph.testing import synth
+from imrgraph.testing.synth import (
+    GL,
     LetterTruth,
     generate,
     generate_letter,
     generate_with_truth,
+    guideline_slugs,
+    item_labels,
     summary_counts,
     truth_jsonable,
     write_corpus,
 )
+from imrgraph.treatments import classify_item
 
 SEED = 2024
 N = 300
@@ -103,7 +112,7 @@ def test_same_seed_gives_same_bytes(tmp_path: Path) -> None:
 
 
 def test_case_numbers_are_unique_and_well_formed() -> None:
-    from imrgraph.synth import _case_number
+    from imrgraph.testing.synth import _case_number
 
     numbers = [_case_number(3, i, 2016)[5:] for i in range(200_000)]
     assert len(set(numbers)) == len(numbers)
@@ -178,3 +187,48 @@ def test_synth_command_writes_letters_that_build(tmp_path: Path) -> None:
         f.read_bytes() for f in sorted((tmp_path / "d").glob("*.txt"))]
     result = api.build([str(tmp_path / "c")], include_vocabulary=False)
     assert result.report.summary()["letters"] == 5 and result.validation.conforms
+
+
+# ------------------------------------------------------------ the tables against the vocabularies
+
+
+def _vocabulary(name: str) -> Graph:
+    """The shipped vocabulary file itself (not a copy of its terms)."""
+    graph = Graph()
+    for path in files("ontology", name):
+        graph.parse(path, format="turtle")
+    assert len(graph) > 100, name
+    return graph
+
+
+def test_every_guideline_the_tables_cite_is_a_concept_of_guidelines_ttl() -> None:
+    graph = _vocabulary("guidelines.ttl")
+    concepts = {str(c) for c in graph.subjects(RDF.type, SKOS.Concept)}
+    slugs = guideline_slugs()
+    assert len(slugs) > 60  # heads, their sections, non-MTUS and 2015 citations
+    missing = sorted(s for s in slugs if GL + s not in concepts)
+    assert not missing, f"not in ontology/guidelines.ttl: {missing}"
+    for slug in slugs:
+        assert graph.value(URIRef(GL + slug), SKOS.prefLabel) is not None, slug
+
+
+def test_every_item_label_is_recognised_by_treatments_ttl() -> None:
+    """A synthetic request the treatment vocabulary cannot classify would not look real."""
+    concepts = {str(c) for c in _vocabulary("treatments.ttl").subjects(RDF.type, SKOS.Concept)}
+    labels = item_labels()
+    assert len(labels) > 100
+    unknown = [(label, c.category) for label in labels
+               if not (c := classify_item(label)).in_vocabulary or c.category not in concepts]
+    assert not unknown, f"not recognised by ontology/treatments.ttl: {unknown[:10]}"
+
+
+def test_a_broken_table_is_reported_with_its_file() -> None:
+    entry = {"name": "x", "labels": ["MRI"], "mtus": [{"head": "elbow", "sections": ["Nope"]}],
+             "non_mtus": [], "mtus_2015": [], "chronic_2015": [], "reasons": ["r"],
+             "region": "lumbar"}
+    with pytest.raises(ImrgraphError, match=r"families\.toml: x: elbow has no section"):
+        synth._family(entry)
+    entry["mtus"] = []
+    entry["non_mtus"] = ["odg-nowhere"]
+    with pytest.raises(ImrgraphError, match="unknown non_mtus key"):
+        synth._family(entry)

@@ -23,7 +23,7 @@ from rdflib.namespace import XSD
 
 from imrgraph import api
 from imrgraph.mapping import IMR, SDO, LetterTriples, bind_prefixes, determination_triples, graph_of
-from imrgraph.synth import write_corpus
+from imrgraph.testing.synth import write_corpus
 from imrgraph.validate import ValidationReport, engine_in_use, validate_graph, validate_letters
 
 if str(ROOT) not in sys.path:

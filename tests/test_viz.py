@@ -16,7 +16,9 @@ from click.testing import CliRunner
 from rdflib import Graph
 
 from imrgraph import api
-from imrgraph.analysis import (
+from imrgraph.cli import main
+from imrgraph.viz import HTML_NAME, render_all, render_html
+from imrgraph.viz.network import (
     UsageRow,
     export_copy,
     graph_runner,
@@ -24,8 +26,6 @@ from imrgraph.analysis import (
     usage_network,
     usage_rows,
 )
-from imrgraph.cli import main
-from imrgraph.viz import HTML_NAME, render_all, render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 FILES = [HTML_NAME, "guideline-usage.png", "guideline-usage.svg", "guideline-usage.graphml",

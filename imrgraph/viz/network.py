@@ -1,4 +1,4 @@
-"""Guideline-usage networks from SPARQL results, and their network statistics.
+"""Guideline-usage networks from SPARQL results, their network statistics and exports.
 
 The networks are built from the rows of named queries (``guideline-usage``), never from a dump of
 the RDF graph: the query decides what a guideline and a treatment category are at the chosen
@@ -8,6 +8,9 @@ level, and networkx only aggregates and analyses.  Two networks come out of the 
   guideline was cited for items of a category (``imrgraph viz`` draws it);
 - the *co-citation* network: guidelines, an edge where two were cited for the same item
   (``imrgraph stats`` ranks and clusters it).
+
+GraphML and GEXF exports and the two-column order shared by the page and the static picture
+live here too; drawing is in :mod:`imrgraph.viz.charts` and :mod:`imrgraph.viz.page`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -22,6 +26,7 @@ from rdflib import Graph
 
 from imrgraph import query as query_module
 from imrgraph.errors import UsageError
+from imrgraph.outputs import write_atomic
 from imrgraph.query import QueryResult, load_query, run_on_graph
 
 GUIDELINE = "guideline"
@@ -232,6 +237,40 @@ def prune(graph: nx.Graph, max_nodes: int) -> tuple[nx.Graph, int]:
     pruned = graph.edge_subgraph(kept).copy()
     pruned.graph.update(graph.graph)
     return pruned, threshold
+
+
+def bipartite_order(graph: nx.Graph) -> tuple[list[str], list[str]]:
+    """Rows of each column, ordered by weighted barycentre to cut edge crossings."""
+    left = sorted((n for n, d in graph.nodes(data=True) if d["kind"] == GUIDELINE),
+                  key=lambda n: (-graph.nodes[n]["items"], graph.nodes[n]["label"]))
+    right = sorted((n for n, d in graph.nodes(data=True) if d["kind"] == TREATMENT),
+                   key=lambda n: (-graph.nodes[n]["items"], graph.nodes[n]["label"]))
+    for _ in range(8):
+        for moving, fixed in ((left, right), (right, left)):
+            pos = {n: i / max(1, len(fixed) - 1) for i, n in enumerate(fixed)}
+            current = {n: i / max(1, len(moving) - 1) for i, n in enumerate(moving)}
+
+            def centre(n: str, pos: dict[str, float] = pos,
+                       current: dict[str, float] = current) -> float:
+                weights = [(pos[m], graph[n][m]["weight"]) for m in graph[n] if m in pos]
+                total = sum(w for _, w in weights)
+                return sum(p * w for p, w in weights) / total if total else current[n]
+
+            moving.sort(key=lambda n: (centre(n), graph.nodes[n]["label"]))
+    return left, right
+
+
+# ------------------------------------------------------------------ exports
+
+
+def write_graphml(graph: nx.Graph, path: Path) -> None:
+    """GraphML for Cytoscape, yEd and networkx; flat typed attributes only."""
+    write_atomic(path, lambda tmp: nx.write_graphml(export_copy(graph), tmp))
+
+
+def write_gexf(graph: nx.Graph, path: Path) -> None:
+    """GEXF for Gephi; the edge weight is the number of items."""
+    write_atomic(path, lambda tmp: nx.write_gexf(export_copy(graph), tmp))
 
 
 # ------------------------------------------------------------------ co-citation and statistics

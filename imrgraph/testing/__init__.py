@@ -1,0 +1,4 @@
+"""Tooling for tests and benchmarks: synthetic letters (:mod:`imrgraph.testing.synth`).
+
+Nothing in the runtime pipeline imports this package.
+"""
