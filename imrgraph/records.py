@@ -195,7 +195,7 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-# ------------------------------------------------------------------ reasons (imrgraph.resolve.reasons)
+# ------------------------------------------------------------------ reasons (resolve/reasons.py)
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,10 @@ RS_SCHEME = RS["scheme"]
 VOCABULARY_FILE = "reasons.ttl"
 OTHER = {"Upheld": "other-upheld", "Overturned": "other-overturned"}
 
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {w: i for i, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty"))}
 _NUMBER = r"(?:\d+|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
 _ABBREVIATIONS = {"e.g", "i.e", "ie", "vs", "dr", "mr", "ms", "mrs", "no", "fig", "approx", "st"}
 
@@ -80,7 +81,7 @@ class ReasonConcept:
 
 
 class ReasonScheme:
-    """The reasons vocabulary loaded for matching: concepts, cues and the text-setting-aside cues."""
+    """The reasons vocabulary loaded for matching: concepts, their cues, the setting-aside cues."""
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
