@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, LETTERS
-from rdflib import SKOS, URIRef
+from rdflib import RDF, SKOS, Graph, URIRef
 
 from imrgraph.ingest import collapse, read_letter
 from imrgraph.parse import parse_letter
@@ -300,3 +300,64 @@ def test_f1_per_code_on_tuning_and_held_out_items(evaluated) -> None:
         assert evidence >= 0.9, f"{split}: evidence of found reasons misses the labelled words"
     _, held_out, _ = _scores(evaluated, "held-out")
     assert held_out >= TARGET_HELD_OUT_F1, f"held-out micro-F1 {held_out:.3f}"
+
+
+# ------------------------------------------------------------------ triples, shapes, queries
+
+
+@pytest.fixture(scope="module")
+def seeds_with_reasons():
+    """The seed letters built, with every item's reason triples added (as mapping will)."""
+    from imrgraph import api
+    from imrgraph.mapping import determination_iri
+    from imrgraph.resolve.reasons import reason_triples
+
+    seeds = sorted(LETTERS.glob("0*.txt"))
+    build = api.build([str(p) for p in seeds])
+    for path in seeds:
+        lt = read_letter(path)
+        det = parse_letter(lt)
+        node = determination_iri(det.key)
+        for found in determination_reasons(det, lt.text):
+            for t in reason_triples(URIRef(f"{node}/item/{found.item}"), found):
+                build.graph.add(t)
+    return build
+
+
+def test_reason_triples_conform_to_the_shapes(seeds_with_reasons) -> None:
+    from imrgraph.validate import validate_graph
+
+    graph = Graph()
+    for t in seeds_with_reasons.graph:  # a copy: the last check breaks it
+        graph.add(t)
+    findings = set(graph.objects(None, IMR.reason))
+    assert len(findings) >= 11
+    assert findings == set(graph.subjects(RDF.type, IMR.ReasonFinding))
+    report = validate_graph(graph)
+    assert not report.violations, [str(v) for v in report.violations]
+    broken = next(iter(findings))
+    graph.remove((broken, IMR.reasonConcept, None))
+    assert validate_graph(graph).violations, "a finding without a concept must not conform"
+
+
+def test_reasons_and_reason_outcomes_queries(seeds_with_reasons) -> None:
+    from imrgraph import api
+
+    result = api.run_query("reasons", seeds_with_reasons.graph)
+    assert result.columns == ["document", "case_number", "item", "outcome", "reason", "evidence"]
+    rows = [dict(zip(result.columns, (str(v) for v in r), strict=True)) for r in result.rows]
+    got = {(r["document"], r["item"], r["reason"]) for r in rows}
+    assert ("003_7cc401d07c694c1e.txt", "Analgesic medication", "request-not-specific") in got
+    assert ("000_0a410e5aa90ad013.txt", "MRI of the Lumbar Spine",
+            "new-or-worsened-condition") in got
+    codes = set(UPHELD_CODES + OVERTURNED_CODES)
+    assert {r["reason"] for r in rows} <= codes
+    assert all(r["evidence"] for r in rows)
+    detail = api.run_query("reasons", seeds_with_reasons.graph, {"level": "concept"})
+    assert len(detail.rows) == len(result.rows)
+
+    outcomes = api.run_query("reason-outcomes", seeds_with_reasons.graph)
+    assert outcomes.columns == ["reason", "treatment", "items", "upheld", "overturned"]
+    table = {(str(r[0]), str(r[1])): tuple(int(x) for x in r[2:]) for r in outcomes.rows}
+    assert table[("request-not-specific", "Physical therapy")] == (1, 1, 0)
+    assert all(items == up + over for items, up, over in table.values())
