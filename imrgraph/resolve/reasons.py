@@ -287,13 +287,14 @@ def _quantities(r: _Rationale, scheme: ReasonScheme) -> list[GuidelineQuantity]:
     found: dict[int, GuidelineQuantity] = {}
     for cue in scheme.quantity:
         for m in cue.finditer(r.text):
-            before = r.text[max(0, m.start() - 40):m.start()]
-            if m.start() in found or any(c.search(before) for c in scheme.request):
-                continue
             groups = m.groupdict()
+            at = m.start("low") if groups.get("low") else m.start("high")
+            before = r.text[max(0, at - 40):at]
+            if at in found or any(c.search(before) for c in scheme.request):
+                continue
             visits = _number(groups.get("high")) or _number(groups.get("low"))
             if visits:
-                found[m.start()] = GuidelineQuantity(visits, _number(groups.get("weeks")),
+                found[at] = GuidelineQuantity(visits, _number(groups.get("weeks")),
                                                      r.fact(m.start(), m.end()))
     return [found[k] for k in sorted(found)]
 
