@@ -193,3 +193,56 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [to_jsonable(x) for x in obj]
     return obj
+
+
+# ------------------------------------------------------------------ reasons (resolve/reasons.py)
+
+
+@dataclass(frozen=True)
+class ReasonFinding:
+    """One reason a decision rationale states for its item's outcome, with the words stating it.
+
+    ``reason`` is the IRI of the most specific concept of the reasons scheme
+    (``ontology/reasons.ttl``) that matched, ``slug`` its notation and ``top`` the notation of the
+    top concept it rolls up to (the public reason codes).
+    """
+
+    reason: str
+    slug: str
+    top: str
+    evidence: Fact[str]
+
+
+@dataclass(frozen=True)
+class GuidelineQuantity:
+    """A quantity of visits a rationale gives as the guideline's ("10 visits over 8 weeks")."""
+
+    visits: int  # upper bound of a range ("8-10 visits" -> 10)
+    weeks: int | None
+    text: Fact[str]
+
+
+@dataclass(frozen=True)
+class QuantityComparison:
+    """Requested visits (treatment classifier) against the visits the rationale recommends."""
+
+    recommended_visits: int
+    requested_visits: int | None
+    exceeds: bool | None  # None when the requested quantity is unknown
+    recommended: Fact[str]
+
+
+@dataclass
+class ItemReasons:
+    """What one disputed item's rationale says about why the outcome went the way it did."""
+
+    item: int
+    outcome: str
+    findings: list[ReasonFinding] = field(default_factory=list)
+    quantities: list[GuidelineQuantity] = field(default_factory=list)
+    comparison: QuantityComparison | None = None
+
+    @property
+    def codes(self) -> list[str]:
+        """The top-concept slugs found, in order of first evidence, each once."""
+        return list(dict.fromkeys(f.top for f in self.findings))

@@ -1,0 +1,359 @@
+"""Why a denial held or fell: the reasons an expert reviewer's rationale states, with evidence.
+
+Every disputed item ends with a "Decision rationale" paragraph.  Most rationales quote a
+guideline and then apply it: "In this case, there is no documentation of ...".  This module reads
+the applying sentences for the reasons of the scheme in ``ontology/reasons.ttl``; which words state
+which reason are cues in that file (regular expressions with two shorthands, documented there), so
+this module only cuts sentences, sets quoted guideline text aside, and runs the cues.
+
+Rules, in order:
+
+* guideline text -- quotations, and a sentence from a guideline attribution ("MTUS states that",
+  "Per the ODG") to its end or to an applying phrase ("here, however,") -- is never evidence;
+* a reason belongs to the side of the outcome: an upheld item only gets reasons whose
+  ``imr:supportsOutcome`` is ``imr:Upheld``; when none matches, ``other-upheld`` /
+  ``other-overturned`` with the whole rationale as evidence;
+* in one stretch of text a narrower concept stands for its broader one (``no-red-flags`` rather
+  than ``indications-not-met`` twice);
+* guideline quantities of visits ("10 visits over 8 weeks", a "six-visit clinical trial") are read
+  from the whole rationale, except where the words before the number say it is the request's; the
+  smallest stated upper bound (the initial trial, usually) is compared with the requested visits.
+
+Evidence spans are offsets into the letter text, like every other Fact: the rationale's value is
+whitespace-collapsed, so local offsets are mapped back through the collapsing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
+
+from imrgraph.records import (
+    Determination,
+    DisputedItem,
+    Fact,
+    GuidelineQuantity,
+    ItemReasons,
+    QuantityComparison,
+    ReasonFinding,
+    Span,
+)
+from imrgraph.resources import data_dir
+
+RS = Namespace("https://w3id.org/imrgraph/reason/")
+IMR = Namespace("https://w3id.org/imrgraph/ontology#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+RS_SCHEME = RS["scheme"]
+VOCABULARY_FILE = "reasons.ttl"
+OTHER = {"Upheld": "other-upheld", "Overturned": "other-overturned"}
+
+_NUMBER_WORDS = {w: i for i, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty"))}
+_NUMBER = r"(?:\d+|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_ABBREVIATIONS = {"e.g", "i.e", "ie", "vs", "dr", "mr", "ms", "mrs", "no", "fig", "approx", "st"}
+
+
+def _cue(pattern: str, bounded: bool = True) -> re.Pattern[str]:
+    """A cue of reasons.ttl as a compiled regex (shorthands expanded, word-bounded)."""
+    body = pattern.replace(" … ", r"[^.]{0,120}?").replace("{N}", _NUMBER)
+    if bounded:
+        body = rf"(?<![\w-])(?:{body})(?!\w)"
+    return re.compile(body, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReasonConcept:
+    """One concept of the reasons scheme with its compiled cues."""
+
+    iri: str
+    slug: str
+    label: str
+    top: str  # slug of the top concept it rolls up to
+    side: str  # "Upheld" | "Overturned"
+    cues: tuple[re.Pattern[str], ...]
+    excludes: tuple[re.Pattern[str], ...]
+    ancestors: tuple[str, ...]  # slugs of broader concepts, nearest first
+
+
+class ReasonScheme:
+    """The reasons vocabulary loaded for matching: concepts, their cues, the setting-aside cues."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        slug_of = {str(c): str(graph.value(c, SKOS.notation))
+                   for c in graph.subjects(SKOS.inScheme, RS_SCHEME)}
+        broader = {str(c): [str(b) for b in graph.objects(URIRef(c), SKOS.broader)]
+                   for c in slug_of}
+        self.concepts: dict[str, ReasonConcept] = {}
+        for iri, slug in slug_of.items():
+            chain: list[str] = []
+            todo = list(broader[iri])
+            while todo:
+                b = todo.pop(0)
+                if b not in chain:
+                    chain.append(b)
+                    todo.extend(broader.get(b, []))
+            side = graph.value(URIRef(iri), IMR.supportsOutcome)
+            self.concepts[slug] = ReasonConcept(
+                iri=iri, slug=slug,
+                label=str(graph.value(URIRef(iri), SKOS.prefLabel) or slug),
+                top=slug_of[chain[-1]] if chain else slug,
+                side=str(side).rsplit("#", 1)[-1] if side is not None else "",
+                cues=tuple(_cue(str(c)) for c in graph.objects(URIRef(iri), IMR.cue)),
+                excludes=tuple(_cue(str(c)) for c in graph.objects(URIRef(iri), IMR.excludeCue)),
+                ancestors=tuple(slug_of[b] for b in chain))
+        scheme = RS_SCHEME
+        self.guideline_text = [_cue(str(c)) for c in graph.objects(scheme, IMR.guidelineTextCue)]
+        self.applying = [_cue(str(c)) for c in graph.objects(scheme, IMR.applyingCue)]
+        self.case = [_cue(str(c)) for c in graph.objects(scheme, IMR.caseCue)]
+        self.boilerplate = [_cue(str(c)) for c in graph.objects(scheme, IMR.boilerplateCue)]
+        self.request = [_cue(str(c), bounded=False)
+                        for c in graph.objects(scheme, IMR.requestCue)]
+        self.quantity = [_cue(str(c)) for concept in graph.subjects(IMR.quantityCue, None)
+                         for c in graph.objects(concept, IMR.quantityCue)]
+
+    def top_concepts(self) -> list[ReasonConcept]:
+        return [c for c in self.concepts.values() if not c.ancestors]
+
+    def on_side(self, outcome: str) -> list[ReasonConcept]:
+        return [c for c in self.concepts.values() if c.side == outcome and c.cues]
+
+
+def reason_graph() -> Graph:
+    """The reasons vocabulary (ontology/reasons.ttl) as a graph."""
+    graph = Graph()
+    graph.parse(data_dir("ontology") / VOCABULARY_FILE, format="turtle")
+    graph.bind("rs", RS)
+    graph.bind("rdfs", RDFS)
+    return graph
+
+
+@cache
+def reason_scheme() -> ReasonScheme:
+    return ReasonScheme(reason_graph())
+
+
+# ------------------------------------------------------------------ text
+
+
+def _collapsed(raw: str) -> tuple[str, list[int]]:
+    """``imrgraph.ingest.collapse`` of ``raw`` with, per output character, its offset in ``raw``."""
+    out: list[str] = []
+    where: list[int] = []
+    pos = 0
+    for m in re.finditer(r"(?P<hyphen>(?<=\w-)[ ]*\n\s*(?=\w))|\s+", raw):
+        out.extend(raw[pos:m.start()])
+        where.extend(range(pos, m.start()))
+        if not m.group("hyphen"):
+            out.append(" ")
+            where.append(m.start())
+        pos = m.end()
+    out.extend(raw[pos:])
+    where.extend(range(pos, len(raw)))
+    text = "".join(out)
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    return text, where[lead:lead + len(text)]
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence ranges of a collapsed paragraph (abbreviations such as "e.g." do not end one)."""
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    for m in re.finditer(r"[.!?][\"')]?(?= +[\"'(]?[A-Z0-9])", text):
+        word = re.search(r"([A-Za-z.]+)$", text[start:m.start()])
+        if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+            continue
+        ranges.append((start, m.end()))
+        start = m.end()
+        while start < len(text) and text[start] == " ":
+            start += 1
+    if start < len(text):
+        ranges.append((start, len(text)))
+    return ranges
+
+
+def _guideline_mask(text: str, scheme: ReasonScheme) -> list[bool]:
+    """Per character: True where the text is guideline text or boilerplate (never evidence).
+
+    A guideline summary runs from its attribution over the following sentences until one turns
+    to the case (``imr:caseCue``: the patient, the request, the records, "As ..." reasoning) or an
+    applying phrase ("here, however,") cuts it.
+    """
+    mask = [False] * len(text)
+    for m in re.finditer(r'"[^"]*"', text):
+        mask[m.start():m.end()] = [True] * (m.end() - m.start())
+    summary = False
+    for start, end in _sentences(text):
+        sentence = text[start:end]
+        if any(c.search(sentence) for c in scheme.boilerplate):
+            mask[start:end] = [True] * (end - start)
+            continue
+        hits = [m for c in scheme.guideline_text if (m := c.search(sentence))]
+        turns = any(c.search(sentence) for c in scheme.case)
+        if not hits:
+            if summary and not turns:
+                mask[start:end] = [True] * (end - start)
+            else:
+                summary = False
+            continue
+        first = min(hits, key=lambda m: m.start())
+        stop = len(sentence)
+        applying = [m.start() for c in scheme.applying
+                    if (m := c.search(sentence, first.end()))]
+        if applying:
+            stop = min(applying)
+        mask[start + first.start():start + stop] = [True] * (stop - first.start())
+        summary = not applying and first.start() == 0
+    return mask
+
+
+def _segments(text: str, mask: list[bool]) -> Iterable[tuple[int, int]]:
+    """Stretches of one sentence that are not guideline text, trimmed of spaces and punctuation."""
+    for start, end in _sentences(text):
+        i = start
+        while i < end:
+            if mask[i]:
+                i += 1
+                continue
+            j = i
+            while j < end and not mask[j]:
+                j += 1
+            a, b = i, j
+            while a < b and not text[a].isalnum():
+                a += 1
+            while b > a and text[b - 1] in " ,;:":
+                b -= 1
+            if re.search(r"[A-Za-z]{3}", text[a:b]):
+                yield a, b
+            i = j
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass
+class _Rationale:
+    """A rationale's collapsed text and how to turn its local offsets into letter offsets."""
+
+    text: str
+    where: list[int]
+    base: int
+
+    def fact(self, start: int, end: int) -> Fact[str]:
+        span = Span(self.base + self.where[start], self.base + self.where[end - 1] + 1)
+        return Fact(self.text[start:end], span)
+
+    @classmethod
+    def of(cls, rationale: Fact[str], letter_text: str) -> _Rationale:
+        raw = letter_text[rationale.span.start:rationale.span.end]
+        text, where = _collapsed(raw)
+        if text != rationale.value:  # the letter text is not the one parsed: no spans to map
+            raise ValueError("rationale text does not match the letter text at its span")
+        return cls(text, where, rationale.span.start)
+
+
+def _findings(r: _Rationale, outcome: str, scheme: ReasonScheme) -> list[ReasonFinding]:
+    mask = _guideline_mask(r.text, scheme)
+    concepts = scheme.on_side(outcome)
+    found: list[ReasonFinding] = []
+    for a, b in _segments(r.text, mask):
+        segment = r.text[a:b]
+        hits = [c for c in concepts if any(cue.search(segment) for cue in c.cues)
+                and not any(x.search(segment) for x in c.excludes)]
+        covered = {anc for c in hits for anc in c.ancestors}
+        for c in hits:
+            if c.slug not in covered:
+                found.append(ReasonFinding(c.iri, c.slug, c.top, r.fact(a, b)))
+    if not found and outcome in OTHER:
+        other = scheme.concepts[OTHER[outcome]]
+        found.append(ReasonFinding(other.iri, other.slug, other.top, r.fact(0, len(r.text))))
+    return found
+
+
+def _number(word: str | None) -> int | None:
+    if word is None:
+        return None
+    return int(word) if word.isdigit() else _NUMBER_WORDS.get(word.lower())
+
+
+def _quantities(r: _Rationale, scheme: ReasonScheme) -> list[GuidelineQuantity]:
+    found: dict[int, GuidelineQuantity] = {}
+    for cue in scheme.quantity:
+        for m in cue.finditer(r.text):
+            groups = m.groupdict()
+            at = m.start("low") if groups.get("low") else m.start("high")
+            before = r.text[max(0, at - 40):at]
+            if at in found or any(c.search(before) for c in scheme.request):
+                continue
+            visits = _number(groups.get("high")) or _number(groups.get("low"))
+            if visits:
+                found[at] = GuidelineQuantity(visits, _number(groups.get("weeks")),
+                                                     r.fact(m.start(), m.end()))
+    return [found[k] for k in sorted(found)]
+
+
+def _requested_visits(label: str) -> int | None:
+    """Visits the item asks for, as the treatment classifier reads its label."""
+    from imrgraph.treatments import classify_item
+
+    return classify_item(label).total_visits
+
+
+def item_reasons(item: DisputedItem, letter_text: str) -> ItemReasons:
+    """The reasons, guideline quantities and quantity comparison of one disputed item.
+
+    ``letter_text`` is the normalised letter text the item was parsed from (its spans point
+    into it).
+    """
+    result = ItemReasons(item=item.number, outcome=item.outcome.value)
+    if item.rationale is None:
+        return result
+    scheme = reason_scheme()
+    r = _Rationale.of(item.rationale, letter_text)
+    result.findings = _findings(r, item.outcome.value, scheme)
+    result.quantities = _quantities(r, scheme)
+    if result.quantities:
+        smallest = min(result.quantities, key=lambda q: q.visits)
+        requested = _requested_visits(item.label.value)
+        result.comparison = QuantityComparison(
+            recommended_visits=smallest.visits, requested_visits=requested,
+            exceeds=None if requested is None else requested > smallest.visits,
+            recommended=smallest.text)
+    return result
+
+
+def determination_reasons(determination: Determination, letter_text: str) -> list[ItemReasons]:
+    """``item_reasons`` for every disputed item of one letter, in item order."""
+    return [item_reasons(item, letter_text) for item in determination.items]
+
+
+def reason_triples(item_node: URIRef, reasons: ItemReasons) -> list[tuple]:
+    """Triples for one item's reasons: item imr:reason finding, finding imr:reasonConcept concept,
+    imr:evidence words and imr:textSpan selector; imr:recommendedVisits and
+    imr:exceedsRecommendedVisits from the quantity comparison.  A pure function of the record
+    (meant to move into mapping.py once the record carries its reasons)."""
+    out: list[tuple] = []
+    for k, finding in enumerate(reasons.findings, start=1):
+        node = URIRef(f"{item_node}/reason/{k}")
+        selector = URIRef(f"{node}/span")
+        out += [(item_node, IMR.reason, node), (node, RDF.type, IMR.ReasonFinding),
+                (node, IMR.reasonConcept, URIRef(finding.reason)),
+                (node, IMR.evidence, Literal(finding.evidence.value)),
+                (node, IMR.textSpan, selector), (selector, RDF.type, OA.TextPositionSelector),
+                (selector, OA.start, Literal(finding.evidence.span.start, datatype=XSD.integer)),
+                (selector, OA.end, Literal(finding.evidence.span.end, datatype=XSD.integer))]
+    c = reasons.comparison
+    if c is not None:
+        out.append((item_node, IMR.recommendedVisits,
+                    Literal(c.recommended_visits, datatype=XSD.integer)))
+        if c.exceeds is not None:
+            out.append((item_node, IMR.exceedsRecommendedVisits,
+                        Literal(c.exceeds, datatype=XSD.boolean)))
+    return out
