@@ -29,7 +29,7 @@ from imrgraph.analysis import (
     usage_network,
     usage_rows,
 )
-from imrgraph.api import write_atomic
+from imrgraph.outputs import write_atomic
 
 #: Node count above which the HTML page keeps only the heaviest edges (said on the page).
 MAX_NODES = 300

@@ -21,7 +21,10 @@ def test_wheel_contains_vocabularies_shapes_and_queries(tmp_path: Path) -> None:
         shipped = {n for n in names if n.startswith(f"imrgraph/data/{folder}/")}
         on_disk = {f"imrgraph/data/{folder}/{p.name}" for p in (ROOT / folder).glob(f"*{suffix}")}
         assert on_disk and on_disk <= shipped, f"{folder}: {sorted(on_disk - shipped)}"
-    assert "imrgraph/cli.py" in names
+    code = {p.relative_to(ROOT).as_posix() for p in (ROOT / "imrgraph").rglob("*.py")}
+    assert "imrgraph/cli/__init__.py" in code and code <= names, (  # every subpackage ships
+        f"modules missing from the wheel (add their package to pyproject.toml): "
+        f"{sorted(code - names)}")
 
 
 def test_installed_package_finds_its_data_outside_the_checkout(tmp_path: Path) -> None:
