@@ -441,6 +441,12 @@ def _store_module() -> Any | None:
     return store
 
 
+def _query_module() -> Any:
+    from imrgraph import query
+
+    return query
+
+
 def _store_dir(workdir: str, n: int) -> Path:
     return Path(workdir) / f"store-{n}"
 
@@ -473,7 +479,7 @@ def stage_queries(a: argparse.Namespace, out: dict[str, Any]) -> None:
     from imrgraph.query import load_query
 
     path = str(Path(a.store_path))
-    store_module = _store_module()
+    store_module = _query_module() if _store_module() is not None else None
     out["query_texts"] = query_texts_digest()
     queries: dict[str, Any] = {}
     for label, name, params in _query_specs():
@@ -482,7 +488,7 @@ def stage_queries(a: argparse.Namespace, out: dict[str, Any]) -> None:
         def run(query: Any = query, params: dict[str, str] = params) -> int:
             store = _read_only_store(path)
             if store_module is not None:  # what `imrgraph query --store` runs
-                return len(store_module.run_on_oxigraph(store, query, params).rows)
+                return len(store_module.run(query, store, params).rows)
             from imrgraph.query import bind_parameters
 
             text = bind_parameters(query, params)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imrgraph.errors import IngestError
+from imrgraph.pdf import pdf_text
 from imrgraph.records import SourceDocument
 
 #: A real letter is a few kB to ~60 kB of text; anything this large is not one letter.
@@ -138,8 +139,6 @@ def read_letter(path: Path | str) -> LetterText:
         raise IngestError(name, f"cannot read: {exc.strerror or exc}") from None
     digest = hashlib.sha256(data).hexdigest()
     if is_pdf or data.startswith(b"%PDF"):
-        from imrgraph.pdf import pdf_text
-
         text = pdf_text(path)
         media_type = "application/pdf"
     else:

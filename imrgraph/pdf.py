@@ -20,6 +20,7 @@ other exception type escapes :func:`pdf_text`.
 
 from __future__ import annotations
 
+import io
 import pathlib
 import re
 from collections import Counter
@@ -226,8 +227,6 @@ def pdf_text(
 
 def _extract_pages(name: str, data: bytes, max_pages: int) -> list[str]:
     """Page texts via pypdf; every pypdf failure becomes an ``IngestError``."""
-    import io
-
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 

@@ -7,9 +7,9 @@ Update) or replaced by PUT (``method="put"``, plain GSP for servers that take no
 A push is resumable: the endpoint is asked which letter graphs it holds, with their source
 sha256 and size, and only missing, changed or incomplete graphs are sent.
 
-Queries go through SPARQLWrapper with the same bound text as locally
-(:func:`imrgraph.query.bind_parameters`), over the union of the graphs (Oxigraph's
-``union-default-graph`` parameter), and values are normalised with ``python_value``.
+Queries (``imrgraph.query.run`` with an endpoint as the source) go through SPARQLWrapper
+with the same bound text as locally, over the union of the graphs (Oxigraph's
+``union-default-graph`` parameter).
 
 Every request has a connect and a read timeout, is retried with exponential backoff on 5xx,
 408, 429 and connection errors, and fails with one clear line on other 4xx.  Credentials come
@@ -40,8 +40,7 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from imrgraph.errors import ImrgraphError, UsageError
 from imrgraph.mapping import IMR, SHARED_GRAPH
-from imrgraph.query import NamedQuery, QueryResult, bind_parameters, python_value
-from imrgraph.store import LetterInfo, LetterStore
+from imrgraph.store.letterstore import LetterInfo, LetterStore
 
 ENV_USER = "IMRGRAPH_ENDPOINT_USER"
 ENV_PASSWORD = "IMRGRAPH_ENDPOINT_PASSWORD"
@@ -319,13 +318,6 @@ class RemoteEndpoint:
         rows = [[_term(b[c]) if c in b else None for c in columns]
                 for b in data.get("results", {}).get("bindings", [])]
         return columns, rows
-
-    def run_query(self, query: NamedQuery, values: Mapping[str, str] | None = None
-                  ) -> QueryResult:
-        """A named query run remotely; rows normalised exactly as the local ones."""
-        columns, rows = self.select(bind_parameters(query, values))
-        return QueryResult(columns=columns,
-                           rows=[[python_value(t) for t in row] for row in rows])
 
     def letters(self) -> dict[str, LetterInfo]:
         """{graph IRI: LetterInfo(sha256, triples)} of the letter graphs the endpoint holds."""

@@ -50,9 +50,10 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 
 from imrgraph import api
-from imrgraph import query as query_module
 from imrgraph.cli import main
 from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries, python_value
+from imrgraph.query import execute as query_module
+from imrgraph.query.named import _strip_comments
 from imrgraph.viz.network import (
     centrality,
     cocitation_network,
@@ -197,7 +198,7 @@ def test_hostile_parameter_values_are_literals(seed: Graph, value: str) -> None:
     safe = bind_parameters(query, {"guideline": "SAFE"})
     # The value takes exactly the place a harmless value takes: one RDF literal wherever the
     # query says ?_guideline.
-    assert text.count(Literal(value).n3()) == query_module._strip_comments(query.text).count(
+    assert text.count(Literal(value).n3()) == _strip_comments(query.text).count(
         "?_guideline")
     assert text.replace(Literal(value).n3(), "<V>") == safe.replace(Literal("SAFE").n3(), "<V>")
     assert run(seed, "cases-citing", guideline=value) == []

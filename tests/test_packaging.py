@@ -27,7 +27,10 @@ def test_wheel_contains_vocabularies_shapes_and_queries(tmp_path: Path) -> None:
                    for p in (ROOT / "imrgraph" / folder).glob(pattern)}
         assert on_disk and on_disk <= names, f"{folder}: {sorted(on_disk - names)}"
     assert {"imrgraph/viz/page.html", "imrgraph/viz/page.css", "imrgraph/viz/page.js"} <= names
-    assert "imrgraph/cli.py" in names
+    code = {p.relative_to(ROOT).as_posix() for p in (ROOT / "imrgraph").rglob("*.py")}
+    assert "imrgraph/cli/__init__.py" in code and code <= names, (  # every subpackage ships
+        f"modules missing from the wheel (add their package to pyproject.toml): "
+        f"{sorted(code - names)}")
 
 
 def test_installed_package_finds_its_data_outside_the_checkout(tmp_path: Path) -> None:

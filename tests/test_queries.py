@@ -6,9 +6,9 @@ import pytest
 from rdflib import RDFS, Graph, Literal
 
 from imrgraph import api
-from imrgraph import query as query_module
 from imrgraph.errors import UsageError
-from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries
+from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries, run, runner
+from imrgraph.query import execute as query_module
 
 S0, S1, S2, S3, S4 = (
     "000_0a410e5aa90ad013.txt", "001_9c78cd4ffcf5a619.txt", "002_1601b313b08aa036.txt",
@@ -171,3 +171,19 @@ def test_queries_see_a_changed_graph(seed_build: api.BuildResult) -> None:
     graph.set((item, RDFS.label, Literal("MRI, lumbar (renamed)")))
     after = {r[2] for r in api.run_query("decisions", graph).rows}
     assert after == (before - {"MRI of the Lumbar Spine"}) | {"MRI, lumbar (renamed)"}
+
+
+def test_sparql_text_runs_like_a_named_query_and_a_runner_reuses_one_source(
+        seed_build: api.BuildResult, graph_engine: str) -> None:
+    """``query.run`` takes SPARQL text as well as a name; a runner answers like ``run``."""
+    text = ("SELECT ?d WHERE { ?d a <https://w3id.org/imrgraph/ontology#Determination> } "
+            "ORDER BY ?d")
+    got = run(text, seed_build.graph, engine=graph_engine)
+    assert got.columns == ["d"]
+    assert len(got.rows) == len(seed_build.determinations) == 5
+    assert run(text, seed_build.graph, engine=graph_engine, limit=2, offset=1).rows == \
+        got.rows[1:3]
+    run_one = runner(seed_build.graph, graph_engine)
+    assert run_one("decisions", {}).rows == api.run_query("decisions", seed_build.graph).rows
+    with pytest.raises(UsageError, match="unknown query engine"):
+        run(text, seed_build.graph, engine="sparql-by-hand")

@@ -26,6 +26,7 @@ from test_store import comparable, ids, query_cases
 from imrgraph import store as st
 from imrgraph.mapping import IMR, SHARED_GRAPH, letter_graph_iri
 from imrgraph.query import named_queries
+from imrgraph.query import run as run_query
 from imrgraph.remote import (
     ENV_PASSWORD,
     ENV_TOKEN,
@@ -146,8 +147,8 @@ def test_remote_queries_equal_local(pushed: Any, local: st.LetterStore, remote: 
     """Every named query; the store itself equals the rdflib file graph (test_store)."""
     name, values = case
     query = named_queries()[name]
-    here = local.run_query(query, values)
-    there = remote.run_query(query, values)
+    here = run_query(query, local, values)
+    there = run_query(query, remote, values)
     assert there.columns == here.columns
     assert comparable(query, there.rows) == comparable(query, here.rows)
 
@@ -188,7 +189,7 @@ def test_put_method_force_and_prune(pushed: Any, local: st.LetterStore,
     assert len(result.replaced) == 21 and result.pruned == ["CM00-0000000"]
     assert stray not in remote.letters()
     decisions = named_queries()["decisions"]
-    assert remote.run_query(decisions).rows == local.run_query(decisions).rows
+    assert run_query(decisions, remote).rows == run_query(decisions, local).rows
 
 
 # --------------------------------------------------------------------------- flaky servers
@@ -268,7 +269,7 @@ def test_retries_503_then_succeeds(pushed: Any, local: st.LetterStore,
     client = HttpClient(FAST, sleep=sleeps.append)
     remote = RemoteEndpoint(Endpoints.from_url(flaky.url), client)
     query = named_queries()["decisions"]
-    assert remote.run_query(query).rows == local.run_query(query).rows
+    assert run_query(query, remote).rows == run_query(query, local).rows
     assert len(flaky.seen) == 3 and sleeps == [0.01, 0.02]  # exponential backoff
     flaky.failures = 2
     result = push(local, remote)  # each step of a push retries too
@@ -296,7 +297,7 @@ def test_401_is_one_clear_line_without_secrets(refusing: _Recorder) -> None:
     remote = RemoteEndpoint(Endpoints.from_url(refusing.url),
                             HttpClient(FAST, auth=auth_header({ENV_TOKEN: "s3cr3t"})))
     with pytest.raises(RemoteError) as err:
-        remote.run_query(named_queries()["decisions"])
+        run_query(named_queries()["decisions"], remote)
     message = str(err.value)
     assert "HTTP 401" in message and ENV_TOKEN in message and "s3cr3t" not in message
     assert "\n" not in message and len(refusing.seen) == 1  # no retry on 4xx
@@ -383,8 +384,8 @@ def test_serve_store_read_only(local: st.LetterStore, tmp_path: Path, engine: st
         remote = RemoteEndpoint(Endpoints.from_url(f"http://127.0.0.1:{port}"),
                                 HttpClient(FAST))
         query = named_queries()["guideline-outcomes"]
-        assert remote.run_query(query, {"level": "chapter"}).rows == local.run_query(
-            query, {"level": "chapter"}).rows
+        assert run_query(query, remote, {"level": "chapter"}).rows == run_query(
+            query, local, {"level": "chapter"}).rows
         with pytest.raises(RemoteError):
             remote.drop_graphs([str(SHARED_GRAPH)])  # read-only
     finally:

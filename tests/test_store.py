@@ -21,7 +21,10 @@ from imrgraph import api
 from imrgraph import store as st
 from imrgraph.errors import UsageError
 from imrgraph.mapping import IMR, SHARED_GRAPH, letter_graph_iri
-from imrgraph.query import NamedQuery, format_result, named_queries, python_value, run_on_graph
+from imrgraph.query import NamedQuery, format_result, named_queries, python_value
+from imrgraph.query import run as run_query
+from imrgraph.store.letterstore import dump_bytes
+from imrgraph.store.oxi import oxigraph_value, to_rdflib
 
 CHANGED = "CM16-0248698"
 
@@ -136,7 +139,7 @@ def test_one_named_graph_per_letter(built: st.StoreBuildResult, fixture_build: A
 
 def test_union_equals_file_graph(built: st.StoreBuildResult, fixture_build: Any) -> None:
     with st.LetterStore.open(built.directory, read_only=True) as store:
-        union = st.dump_bytes(store, "nt")
+        union = dump_bytes(store, "nt")
         assert len(store) == len(fixture_build.graph)  # no triple stored twice
     expected = fixture_build.graph.serialize(format="nt", encoding="utf-8")
     assert merged_triples(union, ox.RdfFormat.N_TRIPLES) == merged_triples(
@@ -149,8 +152,8 @@ def test_queries_equal_file_graph(opened: st.LetterStore, fixture_build: Any,
                                   case: tuple[str, dict[str, str]]) -> None:
     name, values = case
     query = named_queries()[name]
-    expected = run_on_graph(fixture_build.graph, query, values, engine="rdflib")
-    got = opened.run_query(query, values)
+    expected = run_query(query, fixture_build.graph, values, engine="rdflib")
+    got = run_query(query, opened, values)
     assert got.columns == expected.columns
     assert comparable(query, got.rows) == comparable(query, expected.rows)
     assert expected.rows or name not in ("decisions", "citations", "guideline-outcomes")
@@ -208,7 +211,7 @@ def test_changed_letter_replaces_only_its_graph(letters_copy: Path, tmp_path: Pa
         assert after == before + 1  # one more imr:licensedIn
         assert store.letters()[target].sha256 != old_sha
         assert {g: _graph_quads(store, g) for g in store.letters() if g != target} == others
-        merged = st.dump_bytes(store, "nt")
+        merged = dump_bytes(store, "nt")
     # The store now equals a fresh file build of the changed folder.
     fresh = api.build([str(folder)]).graph.serialize(format="nt", encoding="utf-8")
     assert merged_triples(merged, ox.RdfFormat.N_TRIPLES) == merged_triples(
@@ -223,7 +226,7 @@ def test_remove_letters_and_orphaned_shared_nodes(letters_copy: Path, tmp_path: 
         removed, missing = store.remove(gone + ["no-such-case"])
         assert removed == gone and missing == ["no-such-case"]
         assert len(store.letters()) == 19
-        merged = st.dump_bytes(store, "nt")
+        merged = dump_bytes(store, "nt")
     rest = [str(p) for p in sorted(letters_copy.iterdir()) if p.stem not in gone]
     fresh = api.build(rest).graph.serialize(format="nt", encoding="utf-8")
     assert merged_triples(merged, ox.RdfFormat.N_TRIPLES) == merged_triples(
@@ -327,7 +330,7 @@ def test_cli_store_commands(tmp_path: Path) -> None:
     assert "5 letter(s) built" in run.stdout and st.is_store(tmp_path / st.DEFAULT_STORE_DIR)
     on_store = _cli("query", "citations", "--store", "--format", "csv", cwd=tmp_path)
     assert on_store.returncode == 0, on_store.stderr
-    on_file = format_result(run_on_graph(api.build(seeds).graph, named_queries()["citations"]),
+    on_file = format_result(run_query(named_queries()["citations"], api.build(seeds).graph),
                             "csv")
     assert on_store.stdout == on_file and on_file.count("\n") > 20
     # IMRGRAPH_STORE alone selects the store for build and for reading commands.
@@ -389,8 +392,8 @@ def test_store_info(built: st.StoreBuildResult) -> None:
 ])
 def test_oxigraph_values_match_rdflib_values(term: object) -> None:
     # The fast path for store rows must give exactly what rdflib's conversion gives.
-    assert st.oxigraph_value(term) == python_value(st.to_rdflib(term))
-    assert type(st.oxigraph_value(term)) is type(python_value(st.to_rdflib(term)))
+    assert oxigraph_value(term) == python_value(to_rdflib(term))
+    assert type(oxigraph_value(term)) is type(python_value(to_rdflib(term)))
 
 
 @pytest.mark.parametrize("name", ["decisions", "citations", "guideline-outcomes"])
@@ -398,14 +401,14 @@ def test_pages_are_slices_of_the_whole_listing(opened: st.LetterStore, fixture_b
                                                name: str) -> None:
     # --limit/--offset give a page of the ordered rows, the same on the store and on rdflib.
     query = named_queries()[name]
-    whole = opened.run_query(query).rows
+    whole = run_query(query, opened).rows
     assert len(whole) > 12
     for limit, offset in ((5, 0), (5, 5), (4, len(whole) - 2), (0, 0)):
         page = query.sliced(limit, offset)
-        assert opened.run_query(page).rows == whole[offset:offset + limit]
-        assert run_on_graph(fixture_build.graph, page).rows == \
-            run_on_graph(fixture_build.graph, query).rows[offset:offset + limit]
-    assert opened.run_query(query.sliced(None, 10)).rows == whole[10:]
+        assert run_query(page, opened).rows == whole[offset:offset + limit]
+        assert run_query(page, fixture_build.graph).rows == \
+            run_query(query, fixture_build.graph).rows[offset:offset + limit]
+    assert run_query(query.sliced(None, 10), opened).rows == whole[10:]
 
 
 def test_page_of_a_query_with_its_own_limit_is_refused() -> None:

@@ -43,6 +43,7 @@ from imrgraph.records import (
     Span,
 )
 from imrgraph.resources import data_dir
+from imrgraph.treatments import classify_item
 
 RS = Namespace("https://w3id.org/imrgraph/reason/")
 IMR = Namespace("https://w3id.org/imrgraph/ontology#")
@@ -301,8 +302,6 @@ def _quantities(r: _Rationale, scheme: ReasonScheme) -> list[GuidelineQuantity]:
 
 def _requested_visits(label: str) -> int | None:
     """Visits the item asks for, as the treatment classifier reads its label."""
-    from imrgraph.treatments import classify_item
-
     return classify_item(label).total_visits
 
 

@@ -24,10 +24,9 @@ from typing import Any
 import networkx as nx
 from rdflib import Graph
 
-from imrgraph import query as query_module
 from imrgraph.errors import UsageError
 from imrgraph.outputs import write_atomic
-from imrgraph.query import QueryResult, load_query, run_on_graph
+from imrgraph.query import QueryResult, runner
 
 GUIDELINE = "guideline"
 TREATMENT = "treatment"
@@ -48,21 +47,7 @@ Runner = Callable[[str, Mapping[str, str]], QueryResult]
 def graph_runner(graph: Graph, engine: str | None = None) -> Runner:
     """A runner for an in-memory rdflib graph; with Oxigraph's engine (the default) the graph
     is copied once for all the queries the runner runs."""
-    engine = engine or query_module.DEFAULT_GRAPH_ENGINE
-    if engine == "oxigraph":
-        from imrgraph.store import memory_store, run_on_oxigraph
-
-        copy = memory_store(graph)
-
-        def run_copy(name: str, params: Mapping[str, str]) -> QueryResult:
-            return run_on_oxigraph(copy, load_query(name), params)
-
-        return run_copy
-
-    def run(name: str, params: Mapping[str, str]) -> QueryResult:
-        return run_on_graph(graph, load_query(name), params, engine)
-
-    return run
+    return runner(graph, engine)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,6 @@
-"""CLI commands for the persistent store and remote SPARQL endpoints.
-
-``build/query/validate/export --store`` live in :mod:`imrgraph.cli`; this module adds the
-commands that only make sense with a store or an endpoint: ``push``, ``remove``, ``serve`` and
-``store-info``.
-"""
+"""Commands for the persistent store and remote SPARQL endpoints: ``push``, ``remove``,
+``store-info`` and ``serve`` (``build/query/validate/export --store`` live with their graph-file
+counterparts)."""
 
 from __future__ import annotations
 
@@ -11,34 +8,23 @@ import contextlib
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from imrgraph import api
-from imrgraph.cli import (
-    _pop_endpoint_options,
-    _Progress,
+from imrgraph.cli.common import (
+    Progress,
     endpoint_options,
-    main,
+    pop_endpoint_options,
     remote_endpoint,
-    store_for_reading,
+    store_dir,
     store_option,
 )
 from imrgraph.errors import UsageError
 
 
-def _store_dir(store: str | None) -> Path:
-    directory = store_for_reading(store)
-    if directory is None:
-        from imrgraph.store import default_store_dir
-
-        directory = default_store_dir()
-    return directory
-
-
-@main.command()
+@click.command()
 @click.argument("graph_file", required=False)
 @store_option("Push the letters of a store.")
 @endpoint_options
@@ -61,29 +47,26 @@ def push(graph_file: str | None, store: str | None, batch_size: int, method: str
     IMRGRAPH_ENDPOINT_USER/IMRGRAPH_ENDPOINT_PASSWORD (basic) or IMRGRAPH_ENDPOINT_TOKEN
     (bearer).
     """
-    from imrgraph.remote import push as push_letters
-    from imrgraph.store import LetterStore
-
-    opts = _pop_endpoint_options(endpoint)
+    opts = pop_endpoint_options(endpoint)
     if opts["endpoint"] is None:
         raise UsageError("push needs --endpoint URL")
     if graph_file is not None and store is not None:
         raise UsageError("give a graph file or --store, not both")
     remote = remote_endpoint(opts, no_transaction=not transactional)
     if graph_file is not None:
-        source = LetterStore.from_graph(api.load_graph(graph_file))
+        source = api.store_from_graph(api.load_graph(graph_file))
         name = graph_file
     else:
-        directory = _store_dir(store)
-        source = LetterStore.open(directory, read_only=True)
+        directory = store_dir(store)
+        source = api.open_store(directory)
         name = str(directory)
     with source:
         total = len(source.letters())
         with click.progressbar(length=total, label="letters", file=sys.stderr, show_pos=True,
                                show_eta=True, item_show_func=lambda x: x) as bar:
-            result = push_letters(source, remote, batch_size=batch_size, force=force,
+            result = api.push(source, remote, batch_size=batch_size, force=force,
                                   method=method, prune=prune,
-                                  progress=_Progress(bar, not quiet and total > 1))
+                                  progress=Progress(bar, not quiet and total > 1))
     pruned = f", {len(result.pruned)} pruned" if prune else ""
     click.echo(
         f"{name} -> {remote.endpoints.graph_store}: {len(result.added)} letter graph(s) added, "
@@ -92,15 +75,13 @@ def push(graph_file: str | None, store: str | None, batch_size: int, method: str
         f"({result.requests} request(s), {result.bytes_sent:,} bytes sent)")
 
 
-@main.command()
+@click.command()
 @click.argument("keys", nargs=-1, required=True)
 @store_option("The store to remove letters from.")
 def remove(keys: tuple[str, ...], store: str | None) -> None:
     """Drop letters (by key: the case number, or the content hash of a letter without one)."""
-    from imrgraph.store import LetterStore
-
-    directory = _store_dir(store)
-    with LetterStore.open(directory) as letter_store:
+    directory = store_dir(store)
+    with api.open_store(directory, read_only=False) as letter_store:
         removed, missing = letter_store.remove(keys)
         left = len(letter_store.letters())
     for key in missing:
@@ -110,22 +91,20 @@ def remove(keys: tuple[str, ...], store: str | None) -> None:
         sys.exit(1)
 
 
-@main.command("store-info")
+@click.command("store-info")
 @store_option("The store to describe.")
 @click.option("--letters", "list_letters", is_flag=True, help="List the stored letters.")
 def store_info(store: str | None, list_letters: bool) -> None:
     """Summarise a store: letters, quads, the imrgraph that built it, the last build."""
-    from imrgraph.store import REPORT_FILE, LetterStore
-
-    directory = _store_dir(store)
-    with LetterStore.open(directory, read_only=True) as letter_store:
+    directory = store_dir(store)
+    with api.open_store(directory) as letter_store:
         letters = letter_store.letters()
         quads = len(letter_store)
         meta = letter_store.meta()
     click.echo(f"store: {directory}")
     click.echo(f"letters: {len(letters)}; quads: {quads}; built by imrgraph "
                f"{meta.get('imrgraph', '?')}")
-    report = directory / REPORT_FILE
+    report = directory / api.REPORT_FILE
     if report.exists():
         summary = json.loads(report.read_text(encoding="utf-8")).get("summary", {})
         click.echo("last build: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
@@ -134,7 +113,7 @@ def store_info(store: str | None, list_letters: bool) -> None:
             click.echo(f"{info.key}\t{info.sha256}")
 
 
-@main.command()
+@click.command()
 @store_option("The store to serve.")
 @click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -149,11 +128,9 @@ def serve(store: str | None, port: int, host: str, engine: str) -> None:
     Queries see the union of the letter graphs.  Do not build into the store while it is
     served (RocksDB allows readers beside readers, not beside a writer).
     """
-    from imrgraph.store import LetterStore, oxigraph_server_command, serve_python
-
-    directory = _store_dir(store)
-    LetterStore.open(directory, read_only=True).close()  # a clear error if it is no store
-    command = None if engine == "python" else oxigraph_server_command(directory, host, port)
+    directory = store_dir(store)
+    api.open_store(directory).close()  # a clear error if it is no store
+    command = None if engine == "python" else api.oxigraph_server_command(directory, host, port)
     if command is None and engine == "oxigraph":
         raise UsageError("the Oxigraph CLI (pip install oxigraph) with serve-read-only is not "
                          "installed; use --engine python")
@@ -164,19 +141,4 @@ def serve(store: str | None, port: int, host: str, engine: str) -> None:
     if command is not None:
         os.execv(command[0], command)  # the server replaces this process: signals reach it
     with contextlib.suppress(KeyboardInterrupt):
-        serve_python(directory, host, port)
-
-
-@main.command()
-@click.argument("count", type=click.IntRange(1, 5_000_000))
-@click.option("-o", "--output", required=True, help="Folder to write the letters into.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Corpus seed: the same seed and count give the same bytes.")
-@click.option("--start", type=click.IntRange(0), default=0, show_default=True,
-              help="Index of the first letter (to extend a corpus).")
-def synth(count: int, output: str, seed: int, start: int) -> None:
-    """Write COUNT synthetic letters in the real letters' layout (for load tests, benchmarks)."""
-    from imrgraph.testing.synth import write_corpus
-
-    paths = write_corpus(output, count, seed, start)
-    click.echo(f"{len(paths)} synthetic letter(s) -> {output}")
+        api.serve_python(directory, host, port)

@@ -1,4 +1,4 @@
-"""CLI commands for guideline-usage pictures and network statistics."""
+"""``viz`` and ``stats``: guideline-usage pictures and co-citation network statistics."""
 
 from __future__ import annotations
 
@@ -10,62 +10,41 @@ from dataclasses import asdict
 import click
 
 from imrgraph import api
-from imrgraph.cli import main, store_for_reading, store_option
+from imrgraph.cli.common import store_for_reading, store_option
 from imrgraph.errors import UsageError
-from imrgraph.query import _table, load_query
-from imrgraph.viz import MAX_NODES, TOP, render_all
-from imrgraph.viz.network import (
-    LEVELS,
-    TREATMENT_LEVELS,
-    Runner,
-    centrality,
-    cocitation_network,
-    communities,
-    graph_runner,
-    usage_network,
-    usage_rows,
-)
 
 
 @contextmanager
-def _runner(graph: str | None, store: str | None) -> Iterator[Runner]:
-    """Queries run on a graph file (rdflib) or on a store built with ``build --store``."""
+def _runner(graph: str | None, store: str | None) -> Iterator[api.Runner]:
+    """Queries run on a graph file or on a store built with ``build --store``."""
     if graph is not None and store is not None:
         raise UsageError("give a GRAPH file or --store, not both")
-    if graph is not None:
-        yield graph_runner(api.load_graph(graph))
-        return
-    directory = store_for_reading(store)
-    if directory is None:
+    directory = None if graph is not None else store_for_reading(store)
+    if graph is None and directory is None:
         raise UsageError("give a GRAPH file, or --store DIR for a store built with "
                          "`imrgraph build --store`")
-    from imrgraph.store import LetterStore
-
-    opened = LetterStore.open(directory, read_only=True)
-    try:
-        yield lambda name, params: opened.run_query(load_query(name), params)
-    finally:
-        opened.close()
+    with api.open_runner(graph, directory) as run:
+        yield run
 
 
-@main.command()
+@click.command()
 @click.argument("graph", required=False)
 @click.option("-o", "--output", "out_dir", default="pictures", show_default=True,
               help="Folder for the pictures and exports.")
 @store_option("Draw from a store built with `build --store` instead of a GRAPH file.")
-@click.option("--level", type=click.Choice(LEVELS), default="chapter", show_default=True,
+@click.option("--level", type=click.Choice(api.LEVELS), default="chapter", show_default=True,
               help="Guideline vocabulary level to draw.")
-@click.option("--treatment-level", type=click.Choice(TREATMENT_LEVELS), default="category",
+@click.option("--treatment-level", type=click.Choice(api.TREATMENT_LEVELS), default="category",
               show_default=True, help="Treatment categories as classified, or their top concept.")
-@click.option("--max-nodes", type=int, default=MAX_NODES, show_default=True,
+@click.option("--max-nodes", type=int, default=api.MAX_NODES, show_default=True,
               help="HTML page: above this many nodes keep only the heaviest edges (0 = all).")
-@click.option("--top", type=int, default=TOP, show_default=True,
+@click.option("--top", type=int, default=api.TOP, show_default=True,
               help="PNG/SVG: guidelines and treatment categories drawn per side (0 = all).")
 def viz(graph: str | None, out_dir: str, store: str | None, level: str, treatment_level: str,
         max_nodes: int, top: int) -> None:
     """Draw guideline usage: HTML page, PNG/SVG, bar charts, GraphML and GEXF."""
     with _runner(graph, store) as run:
-        result = render_all(run, out_dir, level=level, treatment_level=treatment_level,
+        result = api.render_all(run, out_dir, level=level, treatment_level=treatment_level,
                             max_nodes=max_nodes, top=top)
     for path in result.files:
         click.echo(str(path))
@@ -74,10 +53,10 @@ def viz(graph: str | None, out_dir: str, store: str | None, level: str, treatmen
     click.echo(f"{result.nodes} nodes, {result.edges} edges{note}", err=True)
 
 
-@main.command()
+@click.command()
 @click.argument("graph", required=False)
 @store_option("Analyse a store built with `build --store` instead of a GRAPH file.")
-@click.option("--level", type=click.Choice(LEVELS), default="chapter", show_default=True,
+@click.option("--level", type=click.Choice(api.LEVELS), default="chapter", show_default=True,
               help="Guideline vocabulary level.")
 @click.option("--party", type=click.Choice(["any", "claims-administrator", "expert-reviewer"]),
               default="any", show_default=True, help="Whose citations make co-citations.")
@@ -88,25 +67,22 @@ def stats(graph: str | None, store: str | None, level: str, party: str, top: int
           fmt: str) -> None:
     """Most central guidelines and communities of co-cited guidelines (networkx)."""
     with _runner(graph, store) as run:
-        rows = usage_rows(run, level)
-    usage = usage_network(rows, level)
-    cocited = cocitation_network(rows, party)
-    central = centrality(cocited, usage, top=top)
-    groups = communities(cocited)
+        result = api.guideline_stats(run, level, party, top)
+    central, groups = result.central, result.communities
     if fmt == "json":
         click.echo(json.dumps({
-            "level": level, "party": party, "guidelines": cocited.number_of_nodes(),
-            "co_citation_pairs": cocited.number_of_edges(),
+            "level": level, "party": party, "guidelines": result.guidelines,
+            "co_citation_pairs": result.pairs,
             "central": [asdict(c) for c in central],
             "communities": [asdict(c) for c in groups],
         }, indent=2, ensure_ascii=False))
         return
     click.echo(f"Co-citation network ({level} level, party: {party}): "
-               f"{cocited.number_of_nodes()} guidelines, {cocited.number_of_edges()} pairs cited "
+               f"{result.guidelines} guidelines, {result.pairs} pairs cited "
                f"for the same item.\n")
     click.echo("Most central guidelines (weighted degree = co-citations with other guidelines; "
                "betweenness over distance 1/co-citations):")
-    click.echo(_table(
+    click.echo(api.format_table(
         ["rank", "guideline", "items", "treatments", "partners", "weighted_degree",
          "betweenness"],
         [[i, c.guideline, c.items, c.treatments, c.partners, c.weighted_degree, c.betweenness]
@@ -120,4 +96,4 @@ def stats(graph: str | None, store: str | None, level: str, party: str, top: int
         click.echo(f"\n  {c.number}. {c.size} guidelines, {c.internal_weight} co-citation(s) "
                    f"inside the group")
         for member, iri in zip(c.members, c.iris, strict=True):
-            click.echo(f"     - {member}  ({cocited.nodes[iri]['items']} items)")
+            click.echo(f"     - {member}  ({result.items[iri]} items)")

@@ -1,4 +1,4 @@
-"""Named SPARQL queries: loading, parameter binding, running, formatting.
+"""Named SPARQL queries: loading, headers, parameters and their binding.
 
 A query is a ``.rq`` file whose comment header states its purpose, parameters and columns::
 
@@ -17,17 +17,12 @@ grouped variable.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from imrgraph.errors import UsageError
@@ -71,15 +66,6 @@ class NamedQuery:
         page = (f"LIMIT {limit}" if limit is not None else "") + (
             f" OFFSET {offset}" if offset else "")
         return replace(self, text=self.text.rstrip() + "\n" + page.strip() + "\n")
-
-
-@dataclass
-class QueryResult:
-    columns: list[str]
-    rows: list[list[Any]]
-
-    def as_dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -203,83 +189,11 @@ def _blank_strings(text: str) -> str:
                   lambda m: '"' + " " * (len(m.group(0)) - 2) + '"', text)
 
 
-def python_value(term: Node | None) -> Any:
-    """An RDF term as a plain value: numbers as int/float, everything else as str."""
-    if term is None:
-        return None
-    if isinstance(term, Literal):
-        value = term.toPython()
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int):
-            return value
-        if isinstance(value, Decimal | float):
-            return round(float(value), 6)
-        return str(term)
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
-#: Engines for in-memory graphs: "oxigraph" copies the graph into an in-memory pyoxigraph
-#: store and runs the query there (the store's engine, fast at any size); "rdflib" runs
-#: rdflib's own SPARQL engine, which joins sub-selects row by row and so slows down
-#: quadratically on the named queries' whole-corpus aggregates.
-GRAPH_ENGINES = ("oxigraph", "rdflib")
-DEFAULT_GRAPH_ENGINE = "oxigraph"
-
-
-def run_on_graph(graph: Graph, query: NamedQuery, values: Mapping[str, str] | None = None,
-                 engine: str | None = None) -> QueryResult:
-    """A query over an rdflib graph, evaluated by ``engine`` (see ``GRAPH_ENGINES``); with
-    Oxigraph's, the graph is copied for this one query (``analysis.graph_runner`` copies once
-    for many)."""
-    engine = engine or DEFAULT_GRAPH_ENGINE
-    if engine not in GRAPH_ENGINES:
-        raise UsageError(f"unknown query engine {engine!r} ({', '.join(GRAPH_ENGINES)})")
-    if engine == "oxigraph":
-        from imrgraph.store import memory_store, run_on_oxigraph
-
-        return run_on_oxigraph(memory_store(graph), query, values)
-    text = bind_parameters(query, values)
-    result = graph.query(text)
-    columns = [str(v) for v in (result.vars or [])]
-    rows = [[python_value(row[i]) for i in range(len(columns))] for row in result]
-    return QueryResult(columns=columns, rows=rows)
-
-
-def format_result(result: QueryResult, fmt: str = "table") -> str:
-    if fmt == "json":
-        return json.dumps(result.as_dicts(), indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows([["" if v is None else v for v in row] for row in result.rows])
-        return buf.getvalue()
-    if fmt != "table":
-        raise UsageError(f"unknown format {fmt!r} (table, csv, json)")
-    return _table(result.columns, result.rows)
-
-
-def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
-    def cell(v: Any) -> str:
-        s = "" if v is None else str(v)
-        s = s.replace("\n", " ")
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
-
-    cells = [[cell(v) for v in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(r[i], int | float) for r in rows if r[i] is not None) and rows
-               for i in range(len(columns))]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths,
-                                                                                     strict=True))
-        ).rstrip()
-
-    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out) + "\n"
+def as_query(query: NamedQuery | str) -> NamedQuery:
+    """A NamedQuery as given; a string is SPARQL text when it holds a group pattern ("{"),
+    else a bundled query's name or a ``.rq`` file's path."""
+    if isinstance(query, NamedQuery):
+        return query
+    if "{" in query:
+        return parse_query_text(query, name="query")
+    return load_query(query)

@@ -1,0 +1,144 @@
+"""What the command modules share: error-to-exit-code mapping, common options, messages.
+
+Exit codes: 0 everything built and valid; 1 some input rejected, SHACL violations or a failed
+request; 2 usage error (bad option, unknown query, unreadable graph file).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from imrgraph import api
+from imrgraph.errors import ImrgraphError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENDPOINT_OPTIONS = ("endpoint", "update_endpoint", "graph_store", "connect_timeout",
+                    "read_timeout", "retries")
+
+
+class Group(click.Group):
+    """The command group: library errors become one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            click.echo(f"imrgraph: error: {exc}", err=True)
+            ctx.exit(2)
+        except ImrgraphError as exc:
+            click.echo(f"imrgraph: error: {exc}", err=True)
+            ctx.exit(1)
+
+
+def parse_params(params: tuple[str, ...]) -> dict[str, str]:
+    """``--param key=value`` options as a dict."""
+    values: dict[str, str] = {}
+    for p in params:
+        if "=" not in p:
+            raise UsageError(f"--param takes key=value, got {p!r}")
+        key, value = p.split("=", 1)
+        values[key.strip()] = value
+    return values
+
+
+def print_validation(report: api.ValidationReport, limit: int = 50) -> None:
+    violations, warnings = report.violations, report.warnings
+    click.echo(f"SHACL: {'conforms' if report.conforms else 'does NOT conform'} "
+               f"({len(violations)} violation(s), {len(warnings)} warning(s))", err=True)
+    for result in (violations + warnings)[:limit]:
+        click.echo(f"  {result.severity}: {result.focus_node}", err=True)
+        if result.path:
+            click.echo(f"    path: {result.path}", err=True)
+        click.echo(f"    {result.message} [{result.constraint}]"
+                   + (f" value: {result.value}" if result.value else ""), err=True)
+    if len(violations) + len(warnings) > limit:
+        click.echo(f"  ... {len(violations) + len(warnings) - limit} more", err=True)
+
+
+def print_outcomes(report: api.IngestReport, quiet: bool) -> None:
+    for entry in report.inputs:
+        if entry.status == api.REJECTED:
+            click.echo(f"rejected: {entry.path}: {entry.reason}", err=True)
+        elif entry.status == api.DUPLICATE:
+            click.echo(f"duplicate: {entry.path}: {entry.reason}", err=True)
+        elif entry.status == api.BUILT_WITH_WARNINGS and not quiet:
+            click.echo(f"warning: {entry.path}: " + "; ".join(entry.warnings), err=True)
+
+
+def store_option(help_text: str) -> Callable[[F], F]:
+    """``--store [DIR]``: a value is optional (then $IMRGRAPH_STORE, else ./imrgraph-store)."""
+    return click.option("--store", "store", is_flag=False, flag_value="", default=None,
+                        metavar="[DIR]", help=help_text + " DIR defaults to $IMRGRAPH_STORE, "
+                        "else ./imrgraph-store.")
+
+
+def endpoint_options(func: F) -> F:
+    """Options naming a remote SPARQL 1.1 service and how to talk to it."""
+    options = [
+        click.option("--endpoint", default=None, metavar="URL",
+                     help="SPARQL endpoint: a server root (Oxigraph layout /query /update "
+                          "/store) or the query URL."),
+        click.option("--update-endpoint", default=None, metavar="URL",
+                     help="SPARQL Update URL (default: derived from --endpoint)."),
+        click.option("--graph-store", default=None, metavar="URL",
+                     help="Graph Store Protocol URL (default: derived from --endpoint)."),
+        click.option("--connect-timeout", type=float, default=10.0, show_default=True,
+                     help="Seconds to wait for a connection."),
+        click.option("--read-timeout", type=float, default=300.0, show_default=True,
+                     help="Seconds to wait for data on an open connection."),
+        click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True,
+                     help="Retries (exponential backoff) on 5xx and connection errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def pop_endpoint_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Take the :func:`endpoint_options` values out of a command's keyword arguments."""
+    return {k: kwargs.pop(k) for k in ENDPOINT_OPTIONS}
+
+
+def remote_endpoint(opts: dict[str, Any], **kwargs: Any) -> api.RemoteEndpoint:
+    """A RemoteEndpoint from :func:`endpoint_options` values (auth comes from the environment)."""
+    return api.remote_endpoint(opts["endpoint"], update=opts["update_endpoint"],
+                               graph_store=opts["graph_store"],
+                               connect_timeout=opts["connect_timeout"],
+                               read_timeout=opts["read_timeout"], retries=opts["retries"],
+                               **kwargs)
+
+
+def store_for_reading(store: str | None) -> Path | None:
+    """The store a read command uses: --store, else $IMRGRAPH_STORE or ./imrgraph-store if set
+    up, else None."""
+    if store is not None:
+        return api.resolve_store_dir(store)
+    if os.environ.get(api.ENV_STORE) or api.is_store(api.default_store_dir()):
+        return api.default_store_dir()
+    return None
+
+
+def store_dir(store: str | None) -> Path:
+    """The store a store command uses (the default folder when none is set up)."""
+    return store_for_reading(store) or api.default_store_dir()
+
+
+class Progress:
+    """Advance a click progress bar and show the rate (letters/s) beside the ETA."""
+
+    def __init__(self, bar: Any, enabled: bool) -> None:
+        self.bar, self.enabled = bar, enabled
+        self.started, self.done = time.monotonic(), 0
+
+    def __call__(self, n: int = 1) -> None:
+        self.done += n
+        if self.enabled:
+            rate = self.done / max(time.monotonic() - self.started, 1e-9)
+            self.bar.update(n, f"{rate:,.0f} letters/s")

@@ -1,0 +1,253 @@
+"""Building a store: letters parsed, mapped and validated in a process pool, loaded in batches.
+
+Each worker runs :func:`imrgraph.pipeline.build_letter` (the same per-letter step as the
+in-memory build) and sends back N-Quads bytes, which the parent bulk-loads in batches (the fast
+path measured in shared/notes/performance.md).  A file whose sha256 is already stored is
+skipped before parsing; a changed letter (same key, new content) replaces only its own graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from imrgraph import __version__
+from imrgraph.ingest import MAX_PDF_BYTES, Skipped, discover
+from imrgraph.mapping import SHARED_GRAPH, letter_graph_iri
+from imrgraph.outputs import write_text
+from imrgraph.pipeline import (
+    BUILT,
+    BUILT_WITH_WARNINGS,
+    DUPLICATE,
+    REJECTED,
+    IngestReport,
+    InputOutcome,
+    build_letter,
+    validate_letter,
+)
+from imrgraph.store.letterstore import (
+    REPORT_FILE,
+    UNCHANGED,
+    LetterStore,
+    default_store_dir,
+    fingerprint,
+    partition_letter,
+)
+from imrgraph.store.oxi import nquads
+from imrgraph.store.parallel import parallel_map
+from imrgraph.validate import ValidationReport, Violation
+
+#: Letters per bulk load: memory is bounded by one batch of N-Quads (~20 kB per letter).
+DEFAULT_BATCH = 500
+
+
+@dataclass
+class Payload:
+    """What a worker sends back for one input path."""
+
+    path: str
+    sha256: str
+    outcome: InputOutcome
+    key: str = ""
+    letter: bytes = b""
+    shared: bytes = b""
+    results: list[Violation] = field(default_factory=list)
+    conforms: bool = True
+    unchanged: bool = False
+
+
+_KNOWN_SHAS: frozenset[str] = frozenset()
+_VALIDATE = True
+
+
+def _init_worker(known: frozenset[str], validate: bool = True) -> None:
+    global _KNOWN_SHAS, _VALIDATE
+    _KNOWN_SHAS = known
+    _VALIDATE = validate
+
+
+def file_sha256(path: str) -> str:
+    """The file's sha256 as ingest computes it ("" when unreadable or too large to be one)."""
+    try:
+        if os.path.getsize(path) > MAX_PDF_BYTES:
+            return ""
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except OSError:
+        return ""
+
+
+def process_letter(path: str) -> Payload:
+    """Worker: skip a stored file, else parse, map, validate and serialise one letter."""
+    sha = file_sha256(path)
+    if sha and sha in _KNOWN_SHAS:
+        return Payload(path, sha, InputOutcome(path, UNCHANGED), unchanged=True)
+    outcome, built = build_letter(path)
+    if built is None:
+        return Payload(path, sha, outcome)
+    letter = built.triples
+    payload = Payload(path, sha, outcome, key=letter.key)
+    if _VALIDATE:
+        report = validate_letter(letter)
+        payload.results, payload.conforms = report.results, report.conforms
+    own, shared = partition_letter(letter)
+    try:
+        payload.letter = nquads(own, letter_graph_iri(letter.key))
+        payload.shared = nquads(shared, SHARED_GRAPH)
+    except ValueError as exc:
+        return Payload(path, sha, InputOutcome(path, REJECTED,
+                                                   f"cannot be stored as RDF: {exc}"))
+    return payload
+
+
+@dataclass
+class StoreBuildResult:
+    """A store build: the ingest report (every input), validation, and what changed."""
+
+    directory: Path
+    report: IngestReport
+    validation: ValidationReport
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    letters_in_store: int = 0
+    quads: int = 0
+    seconds: float = 0.0
+    rebuilt_all: bool = False
+
+    def summary(self) -> dict[str, int]:
+        s = self.report.summary()
+        s[UNCHANGED] = self.report.count(UNCHANGED)
+        s["added"] = len(self.added)
+        s["replaced"] = len(self.replaced)
+        s["letters_in_store"] = self.letters_in_store
+        s["quads"] = self.quads
+        return s
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"imrgraph": __version__, "store": str(self.directory), "summary": self.summary(),
+             "replaced": self.replaced, "stale": self.stale,
+             "inputs": [asdict(i) for i in self.report.inputs]},
+            indent=2, ensure_ascii=False) + "\n"
+
+
+def build_store(
+    inputs: Sequence[str | Path],
+    directory: str | Path | None = None,
+    *,
+    jobs: int = 0,
+    batch_size: int = DEFAULT_BATCH,
+    validate: bool = True,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> StoreBuildResult:
+    """Letters -> the store in ``directory``, skipping files already stored unchanged.
+
+    Every input is accounted for in the report (``DIR/last-build.report.json``), in input
+    order; the first file of a case wins, as in :func:`imrgraph.pipeline.build_graph`.  ``force``
+    re-parses every input; a new imrgraph version or vocabulary does so too.
+    """
+    started = time.monotonic()
+    directory = Path(directory) if directory is not None else default_store_dir()
+    entries = list(discover(inputs))
+    paths = [str(e) for e in entries if not isinstance(e, Skipped)]
+    result = StoreBuildResult(directory, IngestReport(), ValidationReport(conforms=True))
+    with LetterStore.open(directory, create=True) as store:
+        builder = _Builder(store, result, batch_size, force)
+        results = parallel_map(process_letter, paths, jobs=jobs, total=len(paths),
+                               window=max(2 * batch_size, 64), initializer=_init_worker,
+                               initargs=(frozenset(builder.by_sha), validate))
+        outcomes: dict[str, InputOutcome] = {}
+        try:
+            for payload in results:
+                outcomes[payload.path] = builder.take(payload)
+                if progress:
+                    progress(1)
+        finally:
+            _init_worker(frozenset())  # in-process runs leave no stale state
+        builder.finish()
+        for entry in entries:
+            if isinstance(entry, Skipped):
+                result.report.inputs.append(
+                    InputOutcome(entry.path, REJECTED, entry.reason))
+                if progress:
+                    progress(1)
+            else:
+                result.report.inputs.append(outcomes[str(entry)])
+    result.seconds = time.monotonic() - started
+    write_text(directory / REPORT_FILE, result.to_json())
+    return result
+
+
+class _Builder:
+    """The parent's side of a build: duplicates, batches, replacements, bookkeeping."""
+
+    def __init__(self, store: LetterStore, result: StoreBuildResult, batch_size: int,
+                 force: bool) -> None:
+        self.store, self.result, self.batch_size = store, result, batch_size
+        self.stored = store.letters()
+        meta = store.meta()
+        fresh = meta.get("fingerprint") == fingerprint()
+        # Letters built by another imrgraph or vocabulary are never skipped as unchanged.
+        self.stale = set(self.stored) if not fresh else set(meta.get("stale", ())) & set(
+            self.stored)
+        if not fresh:
+            store.refresh_vocabulary()
+            result.rebuilt_all = bool(self.stored)
+        self.by_sha = ({info.sha256: info for g, info in self.stored.items()
+                        if g not in self.stale} if not force else {})
+        self.seen: dict[str, str] = {}
+        self.batch: list[Payload] = []
+        self.touched: set[str] = set()
+
+    def take(self, payload: Payload) -> InputOutcome:
+        """Account for one worker result; queue a built letter for loading."""
+        outcome = payload.outcome
+        if payload.unchanged:
+            outcome = self.store.unchanged_outcome(payload.path, self.by_sha[payload.sha256])
+        if not outcome.key or outcome.status not in (UNCHANGED, BUILT,
+                                                     BUILT_WITH_WARNINGS):
+            return outcome
+        if outcome.key in self.seen:
+            return InputOutcome(payload.path, DUPLICATE,
+                                    f"same case {outcome.key} as {self.seen[outcome.key]}",
+                                    key=outcome.key)
+        self.seen[outcome.key] = payload.path
+        if payload.unchanged:
+            return outcome
+        graph = str(letter_graph_iri(payload.key))
+        (self.result.replaced if graph in self.stored else self.result.added).append(payload.key)
+        self.touched.add(graph)
+        self.result.validation.results.extend(payload.results)
+        self.result.validation.conforms &= payload.conforms
+        self.batch.append(payload)
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+        return outcome
+
+    def flush(self) -> None:
+        graphs = [str(letter_graph_iri(p.key)) for p in self.batch]
+        self.store.load_batch(graphs, b"".join(p.letter + p.shared for p in self.batch))
+        self.batch.clear()
+
+    def finish(self) -> None:
+        if self.batch:
+            self.flush()
+        if self.result.replaced:
+            self.store.collect_garbage()
+        letters_now = self.store.letters()
+        stale = (self.stale - self.touched) & set(letters_now)
+        self.store.write_meta(stale)
+        self.result.letters_in_store = len(letters_now)
+        self.result.stale = sorted(letters_now[g].key for g in stale)
+        self.result.quads = len(self.store)
+

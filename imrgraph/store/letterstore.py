@@ -1,0 +1,502 @@
+"""The persistent letter store: one named graph per letter in an on-disk pyoxigraph store.
+
+Why a store: an rdflib graph of 100k letters takes minutes to build and GBs of memory, and every
+query re-parses a file.  The store is built once, letter by letter, and later commands read it.
+
+Layout of a store folder ``DIR`` (default ``$IMRGRAPH_STORE``, else ``./imrgraph-store``)::
+
+    DIR/oxigraph/                 the pyoxigraph (RocksDB) database
+    DIR/imrgraph-store.json       format, imrgraph version and vocabulary fingerprint
+    DIR/last-build.report.json    the ingest report of the last build
+    DIR/pending-load.json         only while a batch is being loaded (crash recovery)
+
+Graphs:
+
+- ``mapping.letter_graph_iri(key)`` holds a letter's own nodes: the determination and
+  everything under its IRI, and its source document (with the file's ``imr:sha256``).
+- ``mapping.SHARED_GRAPH`` holds what letters share: the ontology and SKOS vocabularies, the
+  guideline nodes minted for citations outside the vocabulary, and the software agent.  Every
+  triple is stored in exactly one graph, so the union of the graphs equals the rdflib graph of
+  a file build (Oxigraph's union default graph does not remove duplicates).
+
+Re-building skips a file whose sha256 is already stored (checked before parsing); a changed
+letter (same key, new content) replaces only its own graph (see ``imrgraph.store.build``).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import chain
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV
+
+from imrgraph import __version__
+from imrgraph.errors import ImrgraphError, UsageError
+from imrgraph.mapping import (
+    ID,
+    IMR,
+    PREFIXES,
+    SHARED_GRAPH,
+    LetterTriples,
+    bind_prefixes,
+    letter_graph_iri,
+)
+from imrgraph.outputs import write_atomic, write_text
+from imrgraph.pipeline import InputOutcome, vocabulary_graph
+from imrgraph.store.oxi import Triple, nquads
+from imrgraph.store.parallel import parallel_map
+from imrgraph.validate import ValidationReport, validate_graph
+
+ENV_STORE = "IMRGRAPH_STORE"
+DEFAULT_STORE_DIR = "imrgraph-store"
+DB_DIR = "oxigraph"
+META_FILE = "imrgraph-store.json"
+REPORT_FILE = "last-build.report.json"
+PENDING_FILE = "pending-load.json"
+STORE_FORMAT = 1
+
+#: Report status of an input whose file (same sha256) is already in the store.
+UNCHANGED = "unchanged"
+#: Letters per bulk load: memory is bounded by one batch of N-Quads (~20 kB per letter).
+
+_DETERMINATION_PREFIX = str(ID["determination/"])
+_GRAPH_PREFIX = str(ID["graph/"])
+_SHARED = ox.NamedNode(str(SHARED_GRAPH))
+_SHA256 = ox.NamedNode(str(IMR.sha256))
+_IN_VOCABULARY = ox.NamedNode(str(IMR.inVocabulary))
+_BROADER = ox.NamedNode("http://www.w3.org/2004/02/skos/core#broader")
+_XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_FALSE = ox.Literal("false", datatype=_XSD_BOOLEAN)
+
+#: Prefixes for Turtle/TriG dumps.
+DUMP_PREFIXES: dict[str, str] = {
+    **{name: str(ns) for name, ns in PREFIXES.items()},
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+}
+
+#: Export formats a store can write (pyoxigraph serialisers; graphs kept for nq and trig).
+STORE_EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
+    "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "nt": ox.RdfFormat.N_TRIPLES,
+    "ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def default_store_dir() -> Path:
+    """``$IMRGRAPH_STORE`` if set, else ``./imrgraph-store``."""
+    return Path(os.environ.get(ENV_STORE) or DEFAULT_STORE_DIR)
+
+
+def resolve_store_dir(value: str | None) -> Path | None:
+    """A ``--store`` option value: None = not given, "" = given without a folder (default)."""
+    if value is None:
+        return None
+    return Path(value) if value else default_store_dir()
+
+
+def is_store(directory: str | Path) -> bool:
+    return (Path(directory) / DB_DIR).is_dir()
+
+
+# --------------------------------------------------------------------------- partition
+
+
+def key_of_graph(graph: str) -> str:
+    """The letter key of a letter graph IRI (inverse of ``mapping.letter_graph_iri``)."""
+    return unquote(graph[len(_GRAPH_PREFIX):]) if graph.startswith(_GRAPH_PREFIX) else graph
+
+
+def _determination_of(subject: str) -> str | None:
+    """The determination IRI a subject lives under (IRIs are ``determination/{key}/...``)."""
+    if not subject.startswith(_DETERMINATION_PREFIX):
+        return None
+    segment = subject[len(_DETERMINATION_PREFIX):].split("/", 1)[0]
+    return _DETERMINATION_PREFIX + segment if segment else None
+
+
+def partition_letter(letter: LetterTriples) -> tuple[list[Triple], list[Triple]]:
+    """A letter's triples split into (its own graph, the shared graph).
+
+    A letter owns its determination, every node under that IRI and its source document; other
+    subjects (the software agent, minted guideline nodes) are shared so no triple is stored
+    twice.
+    """
+    det = str(letter.determination)
+    sources = {str(o) for s, p, o in letter.triples
+               if str(s) == det and p == PROV.wasDerivedFrom}
+    own: list[Triple] = []
+    shared: list[Triple] = list(letter.shared)
+    for t in letter.triples:
+        s = str(t[0])
+        (own if _determination_of(s) == det or s in sources else shared).append(t)
+    return own, shared
+
+
+def partition_graph(graph: Graph) -> tuple[dict[str, list[Triple]], list[Triple]]:
+    """A merged graph (e.g. a file build) split by the same rule: {graph IRI: triples}, shared."""
+    sources: dict[str, str] = {}
+    for det, src in graph.subject_objects(PROV.wasDerivedFrom):
+        if _determination_of(str(det)) == str(det):
+            sources[str(src)] = str(det)
+    letters: dict[str, list[Triple]] = {}
+    shared: list[Triple] = []
+    for t in graph:
+        s = str(t[0])
+        det = _determination_of(s) or sources.get(s)
+        if det is None:
+            shared.append(t)
+        else:
+            g = _GRAPH_PREFIX + det[len(_DETERMINATION_PREFIX):]
+            letters.setdefault(g, []).append(t)
+    return letters, shared
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@cache
+def vocabulary_nquads() -> bytes:
+    """The ontology and SKOS vocabularies as sorted N-Quads in the shared graph."""
+    lines = nquads(vocabulary_graph(), SHARED_GRAPH).splitlines(keepends=True)
+    return b"".join(sorted(set(lines)))
+
+
+@cache
+def vocabulary_subjects() -> frozenset[str]:
+    return frozenset(str(s) for s in vocabulary_graph().subjects(unique=True))
+
+
+@cache
+def fingerprint() -> str:
+    """Changes when imrgraph or its vocabularies change: stored letters are then rebuilt."""
+    h = hashlib.sha256(f"imrgraph {__version__}\n".encode())
+    h.update(vocabulary_nquads())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- the store
+
+
+@dataclass
+class LetterInfo:
+    """A letter graph as the store (or an endpoint) holds it."""
+
+    graph: str
+    sha256: str
+    triples: int = 0
+
+    @property
+    def key(self) -> str:
+        return key_of_graph(self.graph)
+
+
+class LetterStore:
+    """A pyoxigraph store laid out as one graph per letter plus the shared graph.
+
+    Use as a context manager: RocksDB allows one writer per folder, and the database must be
+    closed before another process (``oxigraph serve-read-only``) or another open can use it.
+    """
+
+    def __init__(self, ox_store: ox.Store, directory: Path | None = None,
+                 read_only: bool = False) -> None:
+        self.ox = ox_store
+        self.directory = directory
+        self.read_only = read_only
+
+    # -- opening and closing
+
+    @classmethod
+    def open(cls, directory: str | Path, *, create: bool = False,
+             read_only: bool = False) -> LetterStore:
+        """Open ``DIR/oxigraph``; ``create`` makes a new store, ``read_only`` allows readers
+        beside another read-only process (never beside a writer)."""
+        directory = Path(directory)
+        db = directory / DB_DIR
+        if not db.is_dir():
+            if not create:
+                raise UsageError(f"{directory}: no imrgraph store here (create one with: "
+                                 f"imrgraph build LETTERS... --store {directory})")
+            db.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = ox.Store.read_only(str(db)) if read_only else ox.Store(str(db))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise ImrgraphError(f"{directory}: the store is in use by another process "
+                                    "(a build or a server); try again when it has finished"
+                                    ) from None
+            raise ImrgraphError(f"{directory}: cannot open the store: {exc}") from None
+        store = cls(handle, directory, read_only)
+        if not read_only:
+            store._recover()
+        return store
+
+    @classmethod
+    def in_memory(cls) -> LetterStore:
+        return cls(ox.Store())
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> LetterStore:
+        """An in-memory store laid out like a built one, from a merged graph file."""
+        store = cls.in_memory()
+        letters, shared = partition_graph(graph)
+        data = [nquads(shared, SHARED_GRAPH)] + [nquads(t, g) for g, t in letters.items()]
+        store.ox.bulk_load(b"".join(data), ox.RdfFormat.N_QUADS)
+        return store
+
+    def close(self) -> None:
+        """Release the database (RocksDB closes when the last reference goes)."""
+        if self.ox is not None and not self.read_only and self.directory is not None:
+            self.ox.flush()
+        self.ox = None  # type: ignore[assignment]
+        gc.collect()
+
+    def __enter__(self) -> LetterStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- metadata
+
+    def meta(self) -> dict[str, Any]:
+        if self.directory is None:
+            return {}
+        path = self.directory / META_FILE
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def write_meta(self, stale: Iterable[str] = ()) -> None:
+        """Record what built the store; ``stale`` letter graphs were built by an older one."""
+        assert self.directory is not None
+        meta = {"format": STORE_FORMAT, "imrgraph": __version__, "fingerprint": fingerprint(),
+                "stale": sorted(stale)}
+        write_text(self.directory / META_FILE, json.dumps(meta, indent=2) + "\n")
+
+    def _recover(self) -> None:
+        """Drop the graphs of a batch whose load was interrupted (they get rebuilt)."""
+        assert self.directory is not None
+        pending = self.directory / PENDING_FILE
+        if not pending.exists():
+            return
+        try:
+            graphs = json.loads(pending.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            graphs = []
+        for g in graphs:
+            self.ox.remove_graph(ox.NamedNode(g))
+        self.collect_garbage()
+        pending.unlink(missing_ok=True)
+
+    # -- reading
+
+    def letters(self) -> dict[str, LetterInfo]:
+        """{graph IRI: LetterInfo} for every letter graph (keyed by the stored source sha256)."""
+        out: dict[str, LetterInfo] = {}
+        for q in self.ox.quads_for_pattern(None, _SHA256, None, None):
+            g = q.graph_name
+            if isinstance(g, ox.NamedNode) and g != _SHARED:
+                out[g.value] = LetterInfo(g.value, q.object.value)
+        return out
+
+    def letter_sizes(self) -> dict[str, LetterInfo]:
+        """Like :meth:`letters`, with the number of triples in each graph."""
+        letters = self.letters()
+        text = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        for row in self.ox.query(text):
+            g = row["g"].value
+            if g in letters:
+                letters[g].triples = int(row["n"].value)
+        return letters
+
+    def graph_size(self, graph: URIRef | str) -> int:
+        return sum(1 for _ in self.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))))
+
+    def has_graph(self, graph: URIRef | str) -> bool:
+        return self.ox.contains_named_graph(ox.NamedNode(str(graph)))
+
+    def graph_quads(self, graph: URIRef | str) -> bytes:
+        """One graph's quads as N-Quads bytes (for pushing)."""
+        g = ox.NamedNode(str(graph))
+        return ox.serialize(self.ox.quads_for_pattern(None, None, None, g),
+                            format=ox.RdfFormat.N_QUADS) or b""
+
+    def graph_triples(self, graph: URIRef | str) -> bytes:
+        """One graph's triples as N-Triples bytes."""
+        return self.ox.dump(format=ox.RdfFormat.N_TRIPLES,
+                            from_graph=ox.NamedNode(str(graph))) or b""
+
+    def __len__(self) -> int:
+        return len(self.ox)
+
+    def quads(self) -> list[str]:
+        """Every quad as sorted N-Quads lines (for comparing stores in tests)."""
+        data = self.ox.dump(format=ox.RdfFormat.N_QUADS) or b""
+        return sorted(data.decode("utf-8").splitlines())
+
+    def unchanged_outcome(self, path: str, info: LetterInfo) -> InputOutcome:
+        """The report entry of a skipped file, with the counts of the stored letter."""
+        g = ox.NamedNode(info.graph)
+        items = sum(1 for _ in self.ox.quads_for_pattern(None, _DISPUTED_ITEM, None, g))
+        citations = sum(1 for _ in self.ox.quads_for_pattern(None, _CITATION, None, g))
+        warnings = sorted(q.object.value
+                          for q in self.ox.quads_for_pattern(None, _WARNING, None, g))
+        return InputOutcome(path, UNCHANGED, "unchanged since it was stored (same sha256)",
+                                key=info.key, items=items, citations=citations,
+                                warnings=warnings)
+
+    # -- writing
+
+    def refresh_vocabulary(self) -> None:
+        """Replace the vocabulary in the shared graph, keeping the minted guideline nodes."""
+        minted = self._minted()
+        kept = [q for m in minted for q in self.ox.quads_for_pattern(m, None, None, _SHARED)]
+        self.ox.remove_graph(_SHARED)
+        data = vocabulary_nquads() + (ox.serialize(kept, format=ox.RdfFormat.N_QUADS) or b"")
+        self.ox.load(data, ox.RdfFormat.N_QUADS)
+
+    def load_batch(self, graphs: Sequence[str], data: bytes) -> None:
+        """Replace the given letter graphs with the N-Quads ``data`` (crash-safe, see module)."""
+        pending = self.directory / PENDING_FILE if self.directory is not None else None
+        if pending is not None:
+            write_text(pending, json.dumps(list(graphs)))
+        for g in graphs:
+            node = ox.NamedNode(g)
+            if self.ox.contains_named_graph(node):
+                self.ox.remove_graph(node)
+        if data:
+            self.ox.bulk_load(data, ox.RdfFormat.N_QUADS)
+        if pending is not None:
+            self.ox.flush()
+            pending.unlink(missing_ok=True)
+
+    def remove(self, keys: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Drop letters by key; returns (removed, not found)."""
+        removed: list[str] = []
+        missing: list[str] = []
+        for key in keys:
+            g = ox.NamedNode(str(letter_graph_iri(key)))
+            if self.ox.contains_named_graph(g) and g != _SHARED:
+                self.ox.remove_graph(g)
+                removed.append(key)
+            else:
+                missing.append(key)
+        if removed:
+            self.collect_garbage()
+        return removed, missing
+
+    def _minted(self) -> set[ox.NamedNode]:
+        return {q.subject for q in self.ox.quads_for_pattern(None, _IN_VOCABULARY, _FALSE, _SHARED)
+                if isinstance(q.subject, ox.NamedNode)}
+
+    def collect_garbage(self) -> int:
+        """Remove minted guideline nodes no letter refers to any more; returns how many."""
+        minted = self._minted()
+        keep = {m for m in minted
+                if any(q.graph_name != _SHARED for q in self.ox.quads_for_pattern(None, None, m))}
+        todo = list(keep)
+        while todo:  # a minted node may hang below another minted node
+            node = todo.pop()
+            for q in self.ox.quads_for_pattern(node, _BROADER, None, _SHARED):
+                if q.object in minted and q.object not in keep:
+                    keep.add(q.object)  # type: ignore[arg-type]
+                    todo.append(q.object)  # type: ignore[arg-type]
+        dropped = minted - keep
+        for node in dropped:
+            for q in list(self.ox.quads_for_pattern(node, None, None, _SHARED)):
+                self.ox.remove(q)
+        return len(dropped)
+
+    # -- export, validation
+
+    def export(self, path: str | Path, fmt: str) -> int:
+        """Write the store: nq/trig keep the graphs, ttl/nt/jsonld merge them.  Returns quads."""
+        if fmt not in STORE_EXPORT_FORMATS:
+            raise UsageError(f"a store exports as {', '.join(STORE_EXPORT_FORMATS)}, not {fmt!r}")
+        rdf_format = STORE_EXPORT_FORMATS[fmt]
+        prefixes = DUMP_PREFIXES if fmt in ("ttl", "trig") else None
+
+        def write(tmp: Path) -> None:
+            if rdf_format.supports_datasets:
+                self.ox.dump(str(tmp), rdf_format, prefixes=prefixes)
+            else:  # each triple lives in one graph, so the merge needs no de-duplication
+                with open(tmp, "wb") as fh:
+                    ox.serialize((q.triple for q in self.ox), fh, rdf_format, prefixes=prefixes)
+
+        write_atomic(path, write)
+        return len(self.ox)
+
+    def letter_validation_inputs(self) -> Iterator[bytes]:
+        """N-Triples per letter graph plus the shared nodes it introduced (minted guideline
+        nodes, the software agent): what ``pipeline.validate_letter`` validates."""
+        vocabulary = vocabulary_subjects()
+        shared_cache: dict[ox.NamedNode, list[ox.Triple]] = {}
+        for info in self.letters().values():
+            g = ox.NamedNode(info.graph)
+            triples = [q.triple for q in self.ox.quads_for_pattern(None, None, None, g)]
+            extra: list[ox.Triple] = []
+            for obj in {t.object for t in triples if isinstance(t.object, ox.NamedNode)}:
+                if obj.value in vocabulary:
+                    continue
+                if obj not in shared_cache:
+                    if len(shared_cache) > 50_000:
+                        shared_cache.clear()
+                    shared_cache[obj] = [q.triple for q in
+                                         self.ox.quads_for_pattern(obj, None, None, _SHARED)]
+                extra.extend(shared_cache[obj])
+            yield ox.serialize(triples + extra, format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def validate(self, jobs: int = 0) -> ValidationReport:
+        """SHACL per letter (shapes look inside one letter) plus the shared graph on its own."""
+        merged = ValidationReport(conforms=True)
+        inputs = chain([self.graph_triples(SHARED_GRAPH)], self.letter_validation_inputs())
+        count = len(self.letters()) + 1
+        for report in parallel_map(_validate_ntriples, inputs, jobs=jobs, total=count):
+            merged.results.extend(report.results)
+            merged.conforms = merged.conforms and report.conforms
+        merged.results.sort(key=lambda v: (v.focus_node, v.path, v.constraint, v.message,
+                                           v.value))
+        return merged
+
+
+_DISPUTED_ITEM = ox.NamedNode(str(IMR.disputedItem))
+_CITATION = ox.NamedNode(str(IMR.citation))
+_WARNING = ox.NamedNode(str(IMR.warning))
+
+
+def _validate_ntriples(data: bytes) -> ValidationReport:
+    graph = bind_prefixes(Graph())
+    graph.parse(data=data.decode("utf-8"), format="nt")
+    return validate_graph(graph)
+
+
+def read_report(directory: str | Path) -> dict[str, Any]:
+    return json.loads((Path(directory) / REPORT_FILE).read_text(encoding="utf-8"))
+
+
+def dump_bytes(store: LetterStore, fmt: str) -> bytes:
+    """The store in ``fmt`` as bytes (small stores, tests)."""
+    buf = io.BytesIO()
+    if STORE_EXPORT_FORMATS[fmt].supports_datasets:
+        store.ox.dump(buf, STORE_EXPORT_FORMATS[fmt])
+    else:
+        ox.serialize((q.triple for q in store.ox), buf, STORE_EXPORT_FORMATS[fmt])
+    return buf.getvalue()

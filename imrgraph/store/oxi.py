@@ -1,0 +1,107 @@
+"""rdflib <-> pyoxigraph: terms, quads, N-Quads, in-memory copies, and plain Python values.
+
+The store, the query runner and the tests all cross between the two libraries; this module is
+the one place that knows how, so a value reads the same whichever engine answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+Triple = tuple[Node, Node, Node]
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """rdflib term -> pyoxigraph term (raises ValueError for an invalid IRI)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise ValueError(f"cannot store RDF term {term!r}")
+
+
+def to_rdflib(term: Any) -> Node | None:
+    """pyoxigraph term -> rdflib term, so results normalise exactly as rdflib's do."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    return Literal(str(term))
+
+
+def to_quads(triples: Iterable[Triple], graph: URIRef | str | None = None) -> Iterator[ox.Quad]:
+    """rdflib triples as pyoxigraph quads in ``graph`` (None: the default graph)."""
+    g = ox.NamedNode(str(graph)) if graph is not None else ox.DefaultGraph()
+    for s, p, o in triples:
+        yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)  # type: ignore[arg-type]
+
+
+def nquads(triples: Iterable[Triple], graph: URIRef | str) -> bytes:
+    """Triples in one named graph as N-Quads bytes (pyoxigraph escapes and checks IRIs)."""
+    return ox.serialize(list(to_quads(triples, graph)), format=ox.RdfFormat.N_QUADS) or b""
+
+
+
+def memory_store(graph: Graph) -> ox.Store:
+    """An in-memory pyoxigraph copy of an rdflib graph, to query it with Oxigraph's engine."""
+    store = ox.Store()
+    store.bulk_extend(to_quads(graph))
+    return store
+
+
+def python_value(term: Node | None) -> Any:
+    """An RDF term as a plain value: numbers as int/float, everything else as str."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        value = term.toPython()
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return value
+        if isinstance(value, Decimal | float):
+            return round(float(value), 6)
+        return str(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def oxigraph_value(term: Any) -> Any:
+    """``python_value`` of a pyoxigraph term, without building an rdflib term for the common
+    cases (IRIs, strings, integers): a listing at 100,000 letters has millions of cells."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return term.value
+    if kind is ox.Literal:
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING or term.language:
+            return term.value
+        if datatype == _XSD_INTEGER and term.value.isdigit():
+            return int(term.value)
+    return python_value(to_rdflib(term))
+
