@@ -4,6 +4,10 @@ Loading uses the SPARQL 1.1 Graph Store HTTP Protocol: new letters go in batches
 POSTed to the graph store (with Oxigraph's ``no_transaction`` parameter, ~8x faster for bulk
 loads, see shared/notes/performance.md); a changed letter's graph is dropped first (SPARQL
 Update) or replaced by PUT (``method="put"``, plain GSP for servers that take no N-Quads).
+Virtuoso is such a server: a POST of N-Quads without ``graph=`` to its /sparql-graph-crud
+answers 200 with an HTML form and stores nothing, so ``method="auto"`` (the default) sends it
+one PUT of N-Triples per graph, and every push reads back what it sent (a server that
+silently drops data fails the push instead of reporting letters "added").
 A push is resumable: the endpoint is asked which letter graphs it holds, with their source
 sha256 and size, and only missing, changed or incomplete graphs are sent.
 
@@ -14,6 +18,7 @@ with the same bound text as locally, over the union of the graphs (Oxigraph's
 Every request has a connect and a read timeout, is retried with exponential backoff on 5xx,
 408, 429 and connection errors, and fails with one clear line on other 4xx.  Credentials come
 from the environment (``IMRGRAPH_ENDPOINT_USER``/``IMRGRAPH_ENDPOINT_PASSWORD`` for basic auth,
+and digest auth when the server asks for it as Virtuoso's ``-auth`` endpoints do;
 ``IMRGRAPH_ENDPOINT_TOKEN`` for a bearer token) and are never printed.
 """
 
@@ -49,6 +54,12 @@ ENV_TOKEN = "IMRGRAPH_ENDPOINT_TOKEN"
 #: Upper bound of one POSTed batch, whatever the number of letters in it.
 MAX_BATCH_BYTES = 16 * 1024 * 1024
 
+#: How a push loads graphs (see :func:`push`).
+PUSH_METHODS = ("auto", "post", "put")
+
+#: Virtuoso's SPARQL paths (queries and updates) and the graph store beside each.
+VIRTUOSO_PATHS = {"/sparql": "/sparql-graph-crud", "/sparql-auth": "/sparql-graph-crud-auth"}
+
 
 class RemoteError(ImrgraphError):
     """An endpoint refused a request or could not be reached (the CLI exits 1)."""
@@ -79,10 +90,18 @@ class Endpoints:
     @classmethod
     def from_url(cls, url: str, update: str | None = None,
                  graph_store: str | None = None) -> Endpoints:
-        """A server root gets Oxigraph's /query, /update, /store; a query URL gets siblings."""
+        """A server root gets Oxigraph's /query, /update, /store; Virtuoso's /sparql (or
+        /sparql-auth) takes updates itself beside /sparql-graph-crud (-auth); any other query
+        URL gets the siblings update and store."""
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UsageError(f"endpoint must be an http(s) URL, got {redact(url)!r}")
+        virtuoso = VIRTUOSO_PATHS.get(parts.path.rstrip("/"))
+        if virtuoso is not None:
+            root = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+            query = root + parts.path.rstrip("/")
+            return cls(query=query, update=update or query,
+                       graph_store=graph_store or root + virtuoso)
         if parts.path.strip("/") == "":
             root = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
             query, sibling = root + "/query", root + "/"
@@ -103,6 +122,13 @@ class HttpSettings:
     retries: int = 4
     backoff: float = 0.5
     max_backoff: float = 30.0
+
+
+def credentials(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """User and password from the environment, for servers that challenge with digest auth."""
+    env = os.environ if env is None else env
+    user = env.get(ENV_USER)
+    return (user, env.get(ENV_PASSWORD, "")) if user and not env.get(ENV_TOKEN) else None
 
 
 def auth_header(env: Mapping[str, str] | None = None) -> str | None:
@@ -169,6 +195,47 @@ class _SecureHandler(urllib.request.HTTPSHandler):
             read_timeout=self._settings.read_timeout), req, context=self._context)
 
 
+class _Credentials(urllib.request.HTTPPasswordMgr):
+    """One user and password for whatever URL this client is given (the endpoint's)."""
+
+    def __init__(self, user: str, password: str) -> None:
+        super().__init__()
+        self._pair = (user, password)
+
+    def find_user_password(self, realm: str | None, authuri: str) -> tuple[str, str]:
+        return self._pair
+
+
+class _DigestHandler(urllib.request.HTTPDigestAuthHandler):
+    """Answer digest challenges only (other 401s stay errors for the caller to report), and
+    once challenged, authorise every later request up front with the same nonce: Virtuoso
+    answers an unauthorised PUT with 401 and closes the connection before reading the body,
+    which breaks the pipe under a large upload."""
+
+    def __init__(self, passwords: urllib.request.HTTPPasswordMgr) -> None:
+        super().__init__(passwords)
+        self._challenge: dict[str, str] | None = None
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        current = req.get_header("Authorization") or "Digest "
+        if self._challenge is not None and current.startswith("Digest "):
+            auth = self.get_authorization(req, self._challenge)
+            if auth:
+                req.add_unredirected_header("Authorization", f"Digest {auth}")
+        return req
+
+    https_request = http_request
+
+    def http_error_401(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                       headers: http.client.HTTPMessage) -> Any:
+        challenge = headers.get("WWW-Authenticate", "")
+        if not challenge.lower().startswith("digest"):
+            return None  # basic or bearer refused: the caller reports the 401
+        self._challenge = urllib.request.parse_keqv_list(
+            filter(None, urllib.request.parse_http_list(challenge.split(" ", 1)[1])))
+        return super().http_error_401(req, fp, code, msg, headers)
+
+
 @dataclass
 class Response:
     status: int
@@ -178,17 +245,28 @@ class Response:
 
 
 class HttpClient:
-    """urllib with timeouts, retries and auth; the body is read inside the retry loop."""
+    """urllib with timeouts, retries and auth; the body is read inside the retry loop.
+
+    ``auth`` is sent with every request (basic or bearer); ``digest`` (user, password) answers
+    a server's digest challenge (Virtuoso's ``-auth`` endpoints refuse basic auth).
+    ``server`` is the Server header last seen, which tells the dialect.
+    """
 
     def __init__(self, settings: HttpSettings | None = None, auth: str | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 digest: tuple[str, str] | None = None) -> None:
         self.settings = settings or HttpSettings()
         self._auth = auth
         self._sleep = sleep
-        self._opener = urllib.request.build_opener(_Handler(self.settings),
-                                                   _SecureHandler(self.settings))
+        handlers: list[urllib.request.BaseHandler] = [_Handler(self.settings),
+                                                      _SecureHandler(self.settings)]
+        self._digest = digest is not None
+        if digest is not None:
+            handlers.append(_DigestHandler(_Credentials(*digest)))
+        self._opener = urllib.request.build_opener(*handlers)
         self.requests = 0
         self.bytes_sent = 0
+        self.server = ""
 
     def request(self, method: str, url: str, data: bytes | None = None,
                 headers: Mapping[str, str] | None = None) -> Response:
@@ -209,9 +287,15 @@ class HttpClient:
             self.bytes_sent += len(req.data) if isinstance(req.data, bytes) else 0
             try:
                 with self._opener.open(req) as resp:
+                    self.server = resp.headers.get("Server", "")
                     return Response(resp.status, resp.headers, resp.read(), resp.geturl())
             except urllib.error.HTTPError as exc:
                 body = _safe_read(exc)
+                self.server = (exc.headers.get("Server") or "") if exc.headers else ""
+                if exc.code == 401 and self._basic_refused_for_digest(exc):
+                    self._auth = None  # digest from now on (the handler answers challenges)
+                    req.remove_header("Authorization")
+                    return self.send(req)
                 if exc.code >= 500 or exc.code in (408, 429):
                     problem = f"HTTP {exc.code} {exc.reason}"
                     header = (exc.headers.get("Retry-After") or "") if exc.headers else ""
@@ -225,6 +309,14 @@ class HttpClient:
                     f"{type(reason).__name__}: {reason}".rstrip(": "))
                 retry_after = 0.0
         raise RemoteError(f"{method} {url}: {problem} (gave up after {attempts} attempt(s))")
+
+    def _basic_refused_for_digest(self, exc: urllib.error.HTTPError) -> bool:
+        """Basic auth refused by a server that wants digest: it challenges with Digest, or it
+        is Virtuoso, whose -auth endpoints answer a basic header with a bare 401."""
+        if not self._digest or not (self._auth or "").startswith("Basic "):
+            return False
+        challenge = (exc.headers.get("WWW-Authenticate") or "") if exc.headers else ""
+        return challenge.lower().startswith("digest") or "virtuoso" in self.server.lower()
 
     def open(self, req: urllib.request.Request) -> urllib.response.addinfourl:
         """Like ``urlopen`` (for SPARQLWrapper), with this client's retries and timeouts."""
@@ -289,7 +381,7 @@ class RemoteEndpoint:
     def __init__(self, endpoints: Endpoints, client: HttpClient | None = None, *,
                  union_default_graph: bool = True, no_transaction: bool = True) -> None:
         self.endpoints = endpoints
-        self.client = client or HttpClient(auth=auth_header())
+        self.client = client or HttpClient(auth=auth_header(), digest=credentials())
         self.union_default_graph = union_default_graph
         self.no_transaction = no_transaction
 
@@ -297,7 +389,13 @@ class RemoteEndpoint:
     def from_url(cls, url: str, *, update: str | None = None, graph_store: str | None = None,
                  settings: HttpSettings | None = None, **kwargs: Any) -> RemoteEndpoint:
         return cls(Endpoints.from_url(url, update, graph_store),
-                   HttpClient(settings, auth=auth_header()), **kwargs)
+                   HttpClient(settings, auth=auth_header(), digest=credentials()), **kwargs)
+
+    @property
+    def takes_nquads(self) -> bool:
+        """Whether the graph store loads N-Quads POSTed without a graph (Virtuoso's does not:
+        it answers 200 and stores nothing); known once a request has been answered."""
+        return "virtuoso" not in self.client.server.lower()
 
     # -- queries
 
@@ -399,22 +497,43 @@ def _batches(graphs: list[str], source: LetterStore, size: int) -> Iterator[tupl
         yield names, b"".join(parts)
 
 
+def _check_arrived(remote: RemoteEndpoint, sent: Mapping[str, LetterInfo],
+                   shared_size: int | None) -> None:
+    """Read back what a push sent: a server may answer 2xx and store nothing."""
+    there = remote.letters()
+    missing = [info.key for g, info in sorted(sent.items()) if g not in there
+               or (there[g].sha256, there[g].triples) != (info.sha256, info.triples)]
+    if missing:
+        raise RemoteError(
+            f"{redact(remote.endpoints.graph_store)} accepted {len(sent)} letter graph(s) but "
+            f"holds {len(sent) - len(missing)} of them as sent (first missing: {missing[0]}); "
+            "the server may ignore N-Quads POSTed to its graph store: try --method put")
+    if shared_size is not None and remote.graph_size(str(SHARED_GRAPH)) != shared_size:
+        raise RemoteError(f"{redact(remote.endpoints.graph_store)} accepted the shared graph "
+                          f"<{SHARED_GRAPH}> but does not hold its {shared_size} triples")
+
+
 def push(source: LetterStore, remote: RemoteEndpoint, *, batch_size: int = 500,
-         force: bool = False, method: str = "post", prune: bool = False,
+         force: bool = False, method: str = "auto", prune: bool = False,
          progress: Callable[[int], None] | None = None) -> PushResult:
     """Send the letters of ``source`` that the endpoint lacks or holds in another version.
 
     The shared graph (vocabularies, minted guideline nodes) is replaced first when its size
-    differs, so queries never see a letter without the concepts it cites.
+    differs, so queries never see a letter without the concepts it cites.  ``method``: post
+    (N-Quads batches), put (one PUT of N-Triples per graph) or auto (put for Virtuoso, whose
+    graph store takes no N-Quads, post elsewhere).  What was sent is read back afterwards.
     """
-    if method not in ("post", "put"):
-        raise UsageError(f"push method must be post or put, not {method!r}")
+    if method not in PUSH_METHODS:
+        raise UsageError(f"push method must be one of {', '.join(PUSH_METHODS)}, not {method!r}")
     requests_before, bytes_before = remote.client.requests, remote.client.bytes_sent
     result = PushResult()
     local = source.letter_sizes()
     present = remote.letters()
+    if method == "auto":
+        method = "post" if remote.takes_nquads else "put"
     shared = str(SHARED_GRAPH)
-    if force or remote.graph_size(shared) != source.graph_size(shared):
+    shared_size = source.graph_size(shared)
+    if force or remote.graph_size(shared) != shared_size:
         remote.put_graph(shared, source.graph_triples(shared))
         result.shared_pushed = True
     new: list[str] = []
@@ -446,6 +565,9 @@ def push(source: LetterStore, remote: RemoteEndpoint, *, batch_size: int = 500,
                 progress(len(names))
     result.added = [local[g].key for g in new]
     result.replaced = [local[g].key for g in changed]
+    if new or changed or result.shared_pushed:
+        _check_arrived(remote, {g: local[g] for g in new + changed},
+                       shared_size if result.shared_pushed else None)
     if prune:
         gone = sorted(set(present) - set(local))
         for start in range(0, len(gone), batch_size):
@@ -463,9 +585,11 @@ __all__ = [
     "Endpoints",
     "HttpClient",
     "HttpSettings",
+    "PUSH_METHODS",
     "PushResult",
     "RemoteEndpoint",
     "RemoteError",
     "auth_header",
+    "credentials",
     "push",
 ]

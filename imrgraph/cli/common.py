@@ -84,7 +84,8 @@ def endpoint_options(func: F) -> F:
     options = [
         click.option("--endpoint", default=None, metavar="URL",
                      help="SPARQL endpoint: a server root (Oxigraph layout /query /update "
-                          "/store) or the query URL."),
+                          "/store), Virtuoso's /sparql or /sparql-auth (updates there, graph "
+                          "store /sparql-graph-crud[-auth]) or another query URL."),
         click.option("--update-endpoint", default=None, metavar="URL",
                      help="SPARQL Update URL (default: derived from --endpoint)."),
         click.option("--graph-store", default=None, metavar="URL",

@@ -30,8 +30,10 @@ from imrgraph.errors import UsageError
 @endpoint_options
 @click.option("--batch-size", type=click.IntRange(1), default=500, show_default=True,
               help="Letter graphs per POSTed N-Quads batch.")
-@click.option("--method", type=click.Choice(["post", "put"]), default="post", show_default=True,
-              help="post: N-Quads batches to the graph store; put: one PUT per letter graph.")
+@click.option("--method", type=click.Choice(["auto", "post", "put"]), default="auto",
+              show_default=True,
+              help="post: N-Quads batches to the graph store; put: one PUT per letter graph; "
+                   "auto: put for Virtuoso (no N-Quads over its graph store), else post.")
 @click.option("--transactional", is_flag=True,
               help="Do not send Oxigraph's no_transaction parameter (slower bulk loads).")
 @click.option("--force", is_flag=True, help="Send every letter even if the endpoint has it.")
@@ -44,8 +46,8 @@ def push(graph_file: str | None, store: str | None, batch_size: int, method: str
 
     Resumable: graphs the endpoint already holds with the same source sha256 and size are
     skipped, so an interrupted push is finished by running it again.  Credentials come from
-    IMRGRAPH_ENDPOINT_USER/IMRGRAPH_ENDPOINT_PASSWORD (basic) or IMRGRAPH_ENDPOINT_TOKEN
-    (bearer).
+    IMRGRAPH_ENDPOINT_USER/IMRGRAPH_ENDPOINT_PASSWORD (basic, or digest when the server asks,
+    as Virtuoso's /sparql-auth does) or IMRGRAPH_ENDPOINT_TOKEN (bearer).
     """
     opts = pop_endpoint_options(endpoint)
     if opts["endpoint"] is None:
