@@ -15,7 +15,7 @@ from virtuoso import DBA_PASSWORD, DBA_USER, SKIP_REASON, VIRTUOSO, Virtuoso, ru
 
 from imrgraph import store as st
 from imrgraph.mapping import SHARED_GRAPH
-from imrgraph.query import named_queries
+from imrgraph.query import named_queries, run
 from imrgraph.remote import (
     ENV_PASSWORD,
     ENV_USER,
@@ -128,7 +128,7 @@ def test_virtuoso_queries_equal_local(pushed: Any, local: st.LetterStore,
         request.applymarker(pytest.mark.xfail(reason="Virtuoso plan-dependent mis-join",
                                               strict=False))
     query = named_queries()[name]
-    here = local.run_query(query, values)
-    there = reader.run_query(query, values)
+    here = run(query, local, values)
+    there = run(query, reader, values)
     assert there.columns == here.columns
     assert comparable(query, there.rows) == comparable(query, here.rows)
