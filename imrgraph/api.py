@@ -21,12 +21,14 @@ from rdflib import Graph
 from imrgraph import __version__
 from imrgraph.errors import ImrgraphError, UsageError
 from imrgraph.ingest import Skipped, discover, read_letter
-from imrgraph.mapping import LetterTriples, bind_prefixes, determination_triples
+from imrgraph.mapping import LetterTriples, determination_triples
 from imrgraph.parse import parse_letter
 from imrgraph.query import QueryResult, load_query, run_on_graph
 from imrgraph.records import Determination
+from imrgraph.resolve import resolve_determination
 from imrgraph.resources import files
 from imrgraph.validate import ValidationReport, validate_graph
+from imrgraph.vocab import bind_prefixes
 
 BUILT = "built"
 BUILT_WITH_WARNINGS = "built-with-warnings"
@@ -111,8 +113,9 @@ def vocabulary_graph() -> Graph:
 
 
 def parse_file(path: str | Path) -> Determination:
-    """One letter file -> record (raises IngestError / NotADeterminationError)."""
-    return parse_letter(read_letter(path))
+    """One letter file -> resolved record: read, parse, resolve citations and treatments
+    (raises IngestError / NotADeterminationError)."""
+    return resolve_determination(parse_letter(read_letter(path)))
 
 
 def build(

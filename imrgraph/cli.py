@@ -394,12 +394,13 @@ def extract(letter: str, fmt: str, show_text: bool) -> None:
     """Parse one letter and print its record (for debugging and JSON users)."""
     from imrgraph.ingest import read_letter
     from imrgraph.parse import parse_letter
+    from imrgraph.resolve import resolve_determination
 
     text = read_letter(letter)
     if show_text:
         click.echo(text.text, nl=False)
         return
-    det = parse_letter(text)
+    det = resolve_determination(parse_letter(text))
     if fmt == "json":
         click.echo(json.dumps(to_jsonable(det), indent=2, ensure_ascii=False))
         return

@@ -50,17 +50,10 @@ from rdflib.term import Node
 from imrgraph import __version__, api
 from imrgraph.errors import ImrgraphError, UsageError
 from imrgraph.ingest import MAX_PDF_BYTES, Skipped, discover
-from imrgraph.mapping import (
-    ID,
-    IMR,
-    PREFIXES,
-    SHARED_GRAPH,
-    LetterTriples,
-    bind_prefixes,
-    letter_graph_iri,
-)
+from imrgraph.mapping import SHARED_GRAPH, LetterTriples, letter_graph_iri
 from imrgraph.query import NamedQuery, QueryResult, bind_parameters, python_value
 from imrgraph.validate import ValidationReport, Violation, validate_graph
+from imrgraph.vocab import ID, IMR, PREFIXES, bind_prefixes
 
 ENV_STORE = "IMRGRAPH_STORE"
 DEFAULT_STORE_DIR = "imrgraph-store"

@@ -19,13 +19,12 @@ from functools import cache
 from typing import Any
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from imrgraph.resources import files
-
-SH = Namespace("http://www.w3.org/ns/shacl#")
+from imrgraph.vocab import SH
 
 
 @dataclass(frozen=True)

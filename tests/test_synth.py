@@ -19,6 +19,7 @@ from imrgraph import api
 from imrgraph.ingest import LetterText, normalise_text
 from imrgraph.parse import parse_letter
 from imrgraph.records import Determination, Fact, SourceDocument
+from imrgraph.resolve import resolve_determination
 from imrgraph.synth import (
     LetterTruth,
     generate,
@@ -40,8 +41,8 @@ def corpus() -> list[tuple[str, str, LetterTruth]]:
 
 def _parse(name: str, text: str) -> Determination:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return parse_letter(LetterText(normalise_text(text),
-                                   SourceDocument(name, digest, "text/plain")))
+    return resolve_determination(parse_letter(LetterText(normalise_text(text),
+                                   SourceDocument(name, digest, "text/plain"))))
 
 
 def _v(fact: Fact | None) -> object:
