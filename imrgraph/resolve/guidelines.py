@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from imrgraph.parse import NO_EVIDENCE, OUTSIDE_MTUS, StatementText, parse_statement
 from imrgraph.records import GuidelineCitation, GuidelineStatement, PageRange, Party
@@ -147,16 +147,17 @@ class GuidelineIndex:
                     self.mtus_heads.setdefault(label_key(label), iri)
         self.cues = [self._cue(iri) for iri in skos.instances(IMR.CitationCue)]
         self.cues.sort(key=lambda c: -c.priority)
+        self._anchors = {ctx: self._group(ctx) for ctx in {c.context for c in self.cues}}
 
     def _cue(self, iri: str) -> Cue:
         v = self.skos.value
 
-        def rx(prop: object) -> re.Pattern[str] | None:
-            text = v(iri, prop)  # type: ignore[arg-type]
+        def rx(prop: URIRef) -> re.Pattern[str] | None:
+            text = v(iri, prop)
             return re.compile(str(text), re.I) if text is not None else None
 
-        def text(prop: object) -> str | None:
-            value = v(iri, prop)  # type: ignore[arg-type]
+        def text(prop: URIRef) -> str | None:
+            value = v(iri, prop)
             return str(value) if value is not None else None
 
         priority = v(iri, IMR.matchPriority)
@@ -175,11 +176,14 @@ class GuidelineIndex:
 
     def anchors(self, context: str) -> list[Anchor]:
         """The work anchors of one sentence context, cues sharing a pattern grouped."""
-        groups: dict[str, list[Cue]] = {}
+        return self._anchors.get(context, [])
+
+    def _group(self, context: str) -> list[Anchor]:
+        groups: dict[str, tuple[re.Pattern[str], list[Cue]]] = {}
         for cue in self.cues:
             if cue.context == context and cue.pattern is not None:
-                groups.setdefault(cue.pattern.pattern, []).append(cue)
-        return [Anchor(c[0].pattern, tuple(c)) for c in groups.values()]  # type: ignore[arg-type]
+                groups.setdefault(cue.pattern.pattern, (cue.pattern, []))[1].append(cue)
+        return [Anchor(pattern, tuple(cues)) for pattern, cues in groups.values()]
 
     def free_sources(self) -> list[Cue]:
         """Free-source cues, highest priority first (the last, without a pattern, takes all)."""
