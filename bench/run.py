@@ -212,6 +212,7 @@ def _prepare_chunk(files: list[str], nt_folder: str) -> dict[str, float]:
     from imrgraph.ingest import read_letter
     from imrgraph.mapping import determination_triples
     from imrgraph.parse import parse_letter
+    from imrgraph.resolve import resolve_determination
 
     parts = {"read_s": 0.0, "parse_s": 0.0, "map_s": 0.0, "nt_s": 0.0, "letters": 0,
              "triples": 0, "items": 0}
@@ -220,7 +221,7 @@ def _prepare_chunk(files: list[str], nt_folder: str) -> dict[str, float]:
         t0 = clock()
         letter = read_letter(path)
         t1 = clock()
-        det = parse_letter(letter)
+        det = resolve_determination(parse_letter(letter), letter.text)
         t2 = clock()
         triples = determination_triples(det)
         t3 = clock()
@@ -273,12 +274,11 @@ def stage_parse_map(a: argparse.Namespace, out: dict[str, Any]) -> None:
 
 
 def _parse_map_chunk(files: list[str]) -> int:
-    from imrgraph.ingest import read_letter
     from imrgraph.mapping import determination_triples
-    from imrgraph.parse import parse_letter
+    from imrgraph.pipeline import read_determination
 
     for path in files:
-        determination_triples(parse_letter(read_letter(path)))
+        determination_triples(read_determination(path))
     return len(files)
 
 
@@ -522,8 +522,8 @@ def stage_validate_whole(a: argparse.Namespace, out: dict[str, Any]) -> None:
     ``--engine`` says otherwise)."""
     from rdflib import Graph
 
-    from imrgraph.mapping import bind_prefixes
     from imrgraph.validate import engine_in_use, validate_graph
+    from imrgraph.vocab import bind_prefixes
 
     engine = a.engine or "pyshacl"
     out["engine"] = engine_in_use(engine)
@@ -547,18 +547,19 @@ def stage_profile(a: argparse.Namespace, out: dict[str, Any]) -> None:
     import pstats
 
     from bench.validate_parallel import letter_ntriples, validate_ntriples
-    from imrgraph.ingest import read_letter
     from imrgraph.mapping import determination_triples
-    from imrgraph.parse import parse_letter
+    from imrgraph.pipeline import read_determination
 
     files = sorted(_corpus_dir(a.workdir, a.n, a.seed).glob("*.txt"))
-    determination_triples(parse_letter(read_letter(files[0])))  # load vocabularies first
+    # load vocabularies first
+    determination_triples(read_determination(files[0]))
     profile = cProfile.Profile()
     texts = []
     t = time.perf_counter()
     profile.enable()
     for path in files:
-        texts.append(letter_ntriples(determination_triples(parse_letter(read_letter(path)))))
+        det = read_determination(path)
+        texts.append(letter_ntriples(determination_triples(det)))
     profile.disable()
     out["build_profiled_s"] = time.perf_counter() - t
     out["build"] = _profile_summary(pstats.Stats(profile), len(files))

@@ -44,8 +44,9 @@ from rdflib.term import Node
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from imrgraph.errors import ImrgraphError, UsageError
-from imrgraph.mapping import IMR, SHARED_GRAPH
+from imrgraph.mapping import SHARED_GRAPH
 from imrgraph.store.letterstore import LetterInfo, LetterStore
+from imrgraph.vocab import IMR
 
 ENV_USER = "IMRGRAPH_ENDPOINT_USER"
 ENV_PASSWORD = "IMRGRAPH_ENDPOINT_PASSWORD"

@@ -20,11 +20,7 @@ HIGHER = ("store", "query", "remote", "viz", "report", "cli", "api", "pipeline")
 LAZY_OK = ("matplotlib", "pyshacl_turbo", "pypdf", "cryptography", "playwright", "reportlab")
 #: Lazy imports that the resolve work (issue 11 item 1: mapping made pure, citations and
 #: treatments moved into imrgraph/resolve) removes; none may be added.  Empty it when it lands.
-KNOWN_LAZY = {
-    ("imrgraph/mapping.py", "imrgraph.citations"),
-    ("imrgraph/mapping.py", "imrgraph.treatments"),
-    ("imrgraph/parse.py", "imrgraph.citations"),
-}
+KNOWN_LAZY: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:

@@ -11,20 +11,26 @@ from conftest import CORPUS, SEEDS
 from test_pdf import make_pdf, seed_lines, split_pages
 from variants import essence
 
-from imrgraph.ingest import letter_from_string, read_letter
-from imrgraph.parse import parse_letter
+from imrgraph.ingest import LetterText, letter_from_string, read_letter
 from imrgraph.pdf import layout_text_normalise
+from imrgraph.pipeline import determination_of
+from imrgraph.records import Determination
+
+
+def _record(letter: LetterText) -> Determination:
+    """A letter as the pipeline reads it: parsed, then resolved against the vocabularies."""
+    return determination_of(letter)
 
 PDFS = sorted((CORPUS / "real" / "pdf").glob("*.pdf"))
 
 
 def _text_record(pdf: Path) -> dict:
-    return essence(parse_letter(read_letter(CORPUS / "real" / "text" / f"{pdf.stem}.txt")))
+    return essence(_record(read_letter(CORPUS / "real" / "text" / f"{pdf.stem}.txt")))
 
 
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_pdf_record_equals_text_record(pdf: Path) -> None:
-    assert essence(parse_letter(read_letter(pdf))) == _text_record(pdf)
+    assert essence(_record(read_letter(pdf))) == _text_record(pdf)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
@@ -33,7 +39,7 @@ def test_pdftotext_layout_record_equals_text_record(pdf: Path) -> None:
     layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                             check=True, timeout=60).stdout.decode("utf-8")
     text = layout_text_normalise(layout)
-    assert essence(parse_letter(letter_from_string(text, pdf.name))) == _text_record(pdf)
+    assert essence(_record(letter_from_string(text, pdf.name))) == _text_record(pdf)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem[:3])
@@ -41,7 +47,7 @@ def test_pdftotext_layout_record_equals_text_record(pdf: Path) -> None:
 def test_generated_seed_pdf_parses_like_the_seed(seed: Path, pages: int, tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / f"{seed.stem}.pdf", split_pages(seed_lines(seed), pages),
                    header="IMR Final Determination" if pages > 1 else None)
-    assert essence(parse_letter(read_letter(pdf))) == essence(parse_letter(read_letter(seed)))
+    assert essence(_record(read_letter(pdf))) == essence(_record(read_letter(seed)))
 
 
 def test_corpus_pdfs_present() -> None:
