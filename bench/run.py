@@ -284,7 +284,7 @@ def _parse_map_chunk(files: list[str]) -> int:
 
 def _query_specs() -> list[tuple[str, str, dict[str, str]]]:
     """(label, query name, parameters): every named query, guideline-outcomes at each level."""
-    from imrgraph.query import named_queries
+    from imrgraph.sparql import named_queries
 
     specs = []
     for name, q in sorted(named_queries().items()):
@@ -442,9 +442,9 @@ def _store_module() -> Any | None:
 
 
 def _query_module() -> Any:
-    from imrgraph import query
+    from imrgraph import sparql
 
-    return query
+    return sparql
 
 
 def _store_dir(workdir: str, n: int) -> Path:
@@ -476,7 +476,7 @@ def query_texts_digest() -> str:
 def stage_queries(a: argparse.Namespace, out: dict[str, Any]) -> None:
     """Median latency of every named query on an on-disk pyoxigraph store (union graph), rows
     converted to Python values as ``imrgraph query --store`` does."""
-    from imrgraph.query import load_query
+    from imrgraph.sparql import load_query
 
     path = str(Path(a.store_path))
     store_module = _query_module() if _store_module() is not None else None
@@ -489,7 +489,7 @@ def stage_queries(a: argparse.Namespace, out: dict[str, Any]) -> None:
             store = _read_only_store(path)
             if store_module is not None:  # what `imrgraph query --store` runs
                 return len(store_module.run(query, store, params).rows)
-            from imrgraph.query import bind_parameters
+            from imrgraph.sparql import bind_parameters
 
             text = bind_parameters(query, params)
             return sum(1 for _ in store.query(text, use_default_graph_as_union=True))

@@ -1,7 +1,7 @@
 """The Python API behind the CLI: build, validate, query, export, store, push, draw.
 
 A facade: every function here is a thin call into the module that does the work
-(:mod:`imrgraph.pipeline`, :mod:`imrgraph.store`, :mod:`imrgraph.query`, :mod:`imrgraph.remote`,
+(:mod:`imrgraph.pipeline`, :mod:`imrgraph.store`, :mod:`imrgraph.sparql`, :mod:`imrgraph.remote`,
 :mod:`imrgraph.viz`), so users and the CLI find every capability in one place.  Nothing inside
 the package imports this module (tests/test_architecture.py checks it).
 
@@ -44,7 +44,9 @@ from imrgraph.pipeline import (
     read_determination,
     vocabulary_graph,
 )
-from imrgraph.query import (
+from imrgraph.records import Determination, to_jsonable
+from imrgraph.remote import HttpSettings, PushResult, RemoteEndpoint, push
+from imrgraph.sparql import (
     DEFAULT_GRAPH_ENGINE,
     GRAPH_ENGINES,
     NamedQuery,
@@ -58,8 +60,6 @@ from imrgraph.query import (
     run,
     runner,
 )
-from imrgraph.records import Determination, to_jsonable
-from imrgraph.remote import HttpSettings, PushResult, RemoteEndpoint, push
 from imrgraph.store import (
     ENV_STORE,
     REPORT_FILE,

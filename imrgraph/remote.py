@@ -11,7 +11,7 @@ silently drops data fails the push instead of reporting letters "added").
 A push is resumable: the endpoint is asked which letter graphs it holds, with their source
 sha256 and size, and only missing, changed or incomplete graphs are sent.
 
-Queries (``imrgraph.query.run`` with an endpoint as the source) go through SPARQLWrapper
+Queries (``imrgraph.sparql.run`` with an endpoint as the source) go through SPARQLWrapper
 with the same bound text as locally, over the union of the graphs (Oxigraph's
 ``union-default-graph`` parameter).
 

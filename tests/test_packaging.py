@@ -36,7 +36,7 @@ def test_wheel_contains_vocabularies_shapes_and_queries(tmp_path: Path) -> None:
 def test_installed_package_finds_its_data_outside_the_checkout(tmp_path: Path) -> None:
     """Run from an unrelated folder with the checkout off sys.path."""
     code = ("import sys; sys.path = [p for p in sys.path if p not in ('', '.')]; "
-            "import imrgraph.resources as r, imrgraph.query as q; "
+            "import imrgraph.resources as r, imrgraph.sparql as q; "
             "print(r.data_dir('queries')); print(sorted(q.named_queries())); "
             "import imrgraph.viz.page as p, imrgraph.testing.synth as s; "
             "print(len(p._asset('page.js')), len(s.FAMILIES))")
