@@ -353,26 +353,12 @@ def timeliness(run: Runner) -> tuple[Table, dict[str, Any]]:
 
 
 def guidelines(run: Runner, total_items: int) -> Section:
-    by_party: dict[str, dict[str, dict[str, Any]]] = {}
-    queries = []
-    for party in PARTIES:
-        q = ref("guideline-outcomes", level="chapter", party=party)
-        queries.append(q)
-        by_party[party] = {r["guideline"]: r for r in rows_of(run, q)}
-    names = sorted({g for rows in by_party.values() for g in rows},
-                   key=lambda g: (-sum(by_party[p].get(g, {}).get("citations", 0)
-                                       for p in PARTIES), g))
-    rows = []
-    for g in names:
-        row: dict[str, Any] = {"guideline": g}
-        for short, party in (("ca", "claims-administrator"), ("er", "expert-reviewer")):
-            r = by_party[party].get(g)
-            n = (r["upheld"] + r["overturned"]) if r else 0
-            row[f"{short}_citations"] = r["citations"] if r else 0
-            row[f"{short}_items"] = n
-            row[f"{short}_overturned"] = r["overturned"] if r else 0
-            row[f"{short}_overturn_rate"] = Proportion(row[f"{short}_overturned"], n)
-        rows.append(row)
+    q = ref("guideline-by-party", level="chapter")
+    rows = rows_of(run, q)
+    for row in rows:
+        for short in ("ca", "er"):
+            row[f"{short}_overturn_rate"] = Proportion(row[f"{short}_overturned"],
+                                                       row[f"{short}_items"])
     columns = [Column("guideline", "Guideline (chapter)")]
     for short, party in (("ca", "claims-administrator"), ("er", "expert-reviewer")):
         who = f"Cited by the {PARTIES[party].lower()}"
@@ -389,7 +375,7 @@ def guidelines(run: Runner, total_items: int) -> Section:
                    ("expert reviewer cited it", [r["er_overturn_rate"] for r in drawn])]})
     by_guideline = Table(
         "guidelines-by-party", "Guideline citations and outcomes by citing party", columns,
-        rows, queries,
+        rows, [q],
         "Citations roll up to guideline chapters. Items: distinct items for which the party "
         "cited the guideline; the overturn rate is over those items. Ordered by citations.",
         chart)
