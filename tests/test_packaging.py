@@ -22,6 +22,11 @@ def test_wheel_contains_vocabularies_shapes_and_queries(tmp_path: Path) -> None:
         on_disk = {f"imrgraph/data/{folder}/{p.name}" for p in (ROOT / folder).glob(f"*{suffix}")}
         assert on_disk and on_disk <= shipped, f"{folder}: {sorted(on_disk - shipped)}"
     assert "imrgraph/cli.py" in names
+    # the report's page template, style and bands are package data beside its code
+    report_data = {f"imrgraph/report/{p.name}" for p in (ROOT / "imrgraph" / "report").iterdir()
+                   if p.suffix in (".html", ".css", ".json")}
+    assert {"imrgraph/report/template.html", "imrgraph/report/report.css",
+            "imrgraph/report/bands.json"} <= report_data <= names, sorted(report_data - names)
 
 
 def test_installed_package_finds_its_data_outside_the_checkout(tmp_path: Path) -> None:

@@ -359,6 +359,8 @@ def guidelines(run: Runner, total_items: int) -> Section:
         for short in ("ca", "er"):
             row[f"{short}_overturn_rate"] = Proportion(row[f"{short}_overturned"],
                                                        row[f"{short}_items"])
+    # Ordered by citations; a guideline whose rates both rest on fewer than 10 items goes last.
+    rows.sort(key=lambda r: r["ca_overturn_rate"].small and r["er_overturn_rate"].small)
     columns = [Column("guideline", "Guideline (chapter)")]
     for short, party in (("ca", "claims-administrator"), ("er", "expert-reviewer")):
         who = f"Cited by the {PARTIES[party].lower()}"
