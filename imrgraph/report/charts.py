@@ -222,7 +222,7 @@ def dot_rows(title: str, labels: Sequence[str],
 
 
 def _marker(shape: str, colour: str, x: float, y: float) -> str:
-    fill = "#fff" if shape.endswith("open") else colour
+    fill = "none" if shape.endswith("open") else colour  # open markers never hide others
     if shape.startswith("diamond"):
         return (f'<path d="M{x:.1f} {y - 6:.1f} L{x + 6:.1f} {y:.1f} L{x:.1f} {y + 6:.1f} '
                 f'L{x - 6:.1f} {y:.1f} Z" fill="{fill}" stroke="{colour}" stroke-width="1.5"/>')

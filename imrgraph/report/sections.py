@@ -151,8 +151,9 @@ def volume(run: Runner) -> Section:
     sizes = Table("items-per-letter", "How many items a letter decides",
                   [Column("band", "Items in the letter"), Column("letters", "Letters", "int"),
                    Column("share", "Share of letters", "share"), Column("items", "Items", "int")],
-                  size_rows, [dq], f"Median {median(list(per_letter.values())) or 0:g} items per "
-                  f"letter, most {max(per_letter.values(), default=0)}.")
+                  size_rows, [dq],
+                  f"Items per letter: median {median(list(per_letter.values())) or 0:g}, "
+                  f"most {max(per_letter.values(), default=0)}.")
     return Section("volume", "Volume",
                    "How many IMR final determination letters and disputed items the graph holds, "
                    "by the month the letters were decided.", [by_month, sizes])
