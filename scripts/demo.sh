@@ -12,5 +12,6 @@ cd "$ROOT"
 "$BIN/imrgraph" validate "$OUT/graph.ttl"
 "$BIN/imrgraph" query guideline-outcomes --graph "$OUT/graph.ttl" --param level=chapter
 "$BIN/imrgraph" export "$OUT/graph.ttl" --format nt -o "$OUT/graph.nt"
+"$BIN/imrgraph" report "$OUT/graph.ttl" -o "$OUT/report"
 "$BIN/imrgraph" viz "$OUT/graph.ttl" -o "$OUT/pictures"
 echo "done: $OUT"

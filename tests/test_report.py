@@ -569,3 +569,22 @@ def test_report_command_on_a_graph_file_and_a_store(tmp_path: Path) -> None:
     assert outputs["file"]["overall"]["letters"] == len(list(LETTERS.glob("*.txt")))
     both = runner.invoke(main, ["report", str(graph), "--store", str(store)])
     assert both.exit_code == 2 and "not several" in both.output
+
+
+def test_reasons_section_counts_the_records_reasons(out: Path, built: api.BuildResult) -> None:
+    """Each reason's items and share equal a count over the records' reasons (the reader's
+    findings per item), per outcome side."""
+    items: Counter[str] = Counter()
+    sides: Counter[str] = Counter()
+    for det in built.determinations:
+        for item in det.items:
+            sides[item.outcome.value] += 1
+            assert item.reasons is not None
+            for code in item.reasons.codes:
+                items[code] += 1
+    with (out / "reason-shares.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["reason"]: int(r["items"]) for r in rows} == dict(items)
+    for r in rows:
+        assert int(r["share_n"]) == sides[r["side"]]
+        assert float(r["share"]) == pytest.approx(int(r["items"]) / sides[r["side"]], abs=1e-4)

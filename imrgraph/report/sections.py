@@ -409,6 +409,45 @@ def guidelines(run: Runner, total_items: int) -> Section:
                    "reviewer did.", [by_guideline, uncited])
 
 
+def reasons(run: Runner, overall: dict[str, Any]) -> Section:
+    """Why denials held or fell: each reason's share of the items on its side of the outcome
+    (a reason of an upheld item is an upheld reason), then reasons by treatment category."""
+    q = ref("reasons", level="top")
+    items: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    side: dict[str, str] = {}
+    for r in rows_of(run, q):
+        items[r["reason"]].add((r["document"], r["item"]))
+        side[r["reason"]] = r["outcome"]
+    totals = {"Upheld": int(overall["upheld"]), "Overturned": int(overall["overturned"])}
+    rows = [{"reason": reason, "side": side[reason], "items": len(found),
+             "share": Proportion(len(found), totals[side[reason]])}
+            for reason, found in items.items()]
+    rows.sort(key=lambda r: (r["side"] != "Upheld", -r["items"], r["reason"]))
+    by_reason = Table(
+        "reason-shares", "Reasons the expert reviewers gave", [
+            Column("reason", "Reason"), Column("side", "Outcome it supports"),
+            Column("items", "Items", "int"),
+            Column("share", "Share of the items with that outcome", "share")], rows, [q],
+        "Reasons are read from each item's decision rationale (ontology/reasons.ttl); an item "
+        "may state several, so shares add up to more than 100 %. An item whose rationale "
+        "states none of the named reasons counts under other-upheld / other-overturned.",
+        Chart("rates", {"title": "Share of items stating each reason, by outcome",
+                        "labels": [f"{r['reason']} ({r['side'].lower()})" for r in rows],
+                        "series": [("share of items", [r["share"] for r in rows])],
+                        "axis_label": "share of the items with that outcome (bar) with 95 % "
+                                      "interval (line)"},
+              ) if rows else None)
+    tq = ref("reason-outcomes")
+    by_treatment = Table(
+        "reason-treatments", "Reasons by treatment category",
+        [Column("reason", "Reason"), Column("treatment", "Treatment category"),
+         Column("items", "Items", "int"), Column("upheld", "Upheld", "int"),
+         Column("overturned", "Overturned", "int")], rows_of(run, tq), [tq])
+    return Section("reasons", "Reasons",
+                   "Why the denials held or fell, as the reviewers' rationales state it.",
+                   [by_reason, by_treatment])
+
+
 def make_report(run: Runner, title: str = "IMR report", source: str = "") -> Report:
     """Every section of the report, computed with ``run`` (no files written)."""
     overall, overall_table = overview(run)
@@ -423,4 +462,4 @@ def make_report(run: Runner, title: str = "IMR report", source: str = "") -> Rep
     timeliness_json["letters_with_application_date"] = timely["letters_received"]
     return Report(title, source, overall, timeliness_json, pharma,
                   [summary, volume(run), outcome_section, time_section,
-                   guidelines(run, total)])
+                   guidelines(run, total), reasons(run, overall)])
