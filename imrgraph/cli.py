@@ -18,6 +18,7 @@ import click
 
 from imrgraph import __version__, api
 from imrgraph.errors import ImrgraphError, UsageError
+from imrgraph.params import empty_result_hint
 from imrgraph.query import (
     DEFAULT_GRAPH_ENGINE,
     GRAPH_ENGINES,
@@ -348,6 +349,8 @@ def query(name: str, graph_path: str | None, store: str | None, params: tuple[st
 
         result = query_store(directory, named, values)
     click.echo(format_result(result, fmt), nl=False)
+    if not result.rows and (hint := empty_result_hint(named, values)):
+        click.echo(hint, err=True)
 
 
 @main.command("queries")
@@ -392,6 +395,7 @@ def export(graph: str | None, fmt: str, output: str, store: str | None) -> None:
 @click.option("--text", "show_text", is_flag=True, help="Print the normalised text spans refer to.")
 def extract(letter: str, fmt: str, show_text: bool) -> None:
     """Parse one letter and print its record (for debugging and JSON users)."""
+    from imrgraph.guideline_labels import shipped_display_labels
     from imrgraph.ingest import read_letter
     from imrgraph.parse import parse_letter
 
@@ -407,7 +411,8 @@ def extract(letter: str, fmt: str, show_text: bool) -> None:
     for item in det.items:
         click.echo(f"  {item.number}. {item.label.value}: {item.outcome.value}")
         for st in item.statements:
-            cites = "; ".join(c.guideline_label for c in st.citations) or (
+            cites = "; ".join(shipped_display_labels().get(c.guideline, c.guideline_label)
+                              for c in st.citations) or (
                 "no medical evidence cited" if st.cited_no_evidence else "-")
             click.echo(f"     {st.party}: {cites}")
     for w in det.warnings:

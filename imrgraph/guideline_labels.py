@@ -24,6 +24,7 @@ preferred label.  The short names and prefixes are data, hand-written at the top
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -135,3 +136,12 @@ def minted_display_label(vocabulary: Graph, broader: str | None, label: str) -> 
     work = ancestors(vocabulary, URIRef(broader)).get("work")
     short = vocabulary.value(work, IMR.shortName) if work is not None else None
     return f"{short}{SEPARATOR}{label}" if short is not None else label
+
+
+@cache
+def shipped_display_labels() -> dict[str, str]:
+    """{concept IRI: display label} from the shipped ``ontology/guideline-labels.ttl``."""
+    from imrgraph.resources import data_dir
+
+    graph = Graph().parse(data_dir("ontology") / LABELS_FILE, format="turtle")
+    return {str(s): str(o) for s, o in graph.subject_objects(IMR.displayLabel)}

@@ -174,6 +174,8 @@ def bind_parameters(query: NamedQuery, values: Mapping[str, str] | None = None) 
     if unknown:
         known = ", ".join(sorted(query.parameters)) or "none"
         raise UsageError(f"query {query.name} has no parameter {', '.join(unknown)} (has: {known})")
+    from imrgraph.params import check_values  # values outside the header's list: usage error
+    check_values(query, values)
     bindings: list[tuple[str, Node]] = []
     for name, param in sorted(query.parameters.items()):
         value = values.get(name, param.default)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from rdflib import RDFS, Graph, Literal
 
 from imrgraph import api
 from imrgraph import query as query_module
+from imrgraph.cli import main
 from imrgraph.errors import UsageError
 from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries
 
@@ -136,13 +141,46 @@ def test_hostile_parameter_values_stay_literals(seed_build: api.BuildResult, val
     for t in seed_build.graph:
         graph.add(t)
     before = len(graph)
-    result = api.run_query("guideline-outcomes", graph, {"party": value})
+    # page-citations' work is free text (a label, IRI or slug), so any value is bound
+    result = api.run_query("page-citations", graph, {"work": value})
     assert result.rows == []
     assert len(graph) == before
-    text = bind_parameters(load_query("guideline-outcomes"), {"party": value})
-    # The value is one escaped term wherever ?_party was; nothing else of it leaks in.
-    assert "?_party" not in text
-    assert text.count(Literal(value).n3()) == load_query("guideline-outcomes").text.count("?_party")
+    text = bind_parameters(load_query("page-citations"), {"work": value})
+    # The value is one escaped term wherever ?_work was; nothing else of it leaks in.
+    assert "?_work" not in text
+    assert text.count(Literal(value).n3()) == load_query("page-citations").text.count("?_work")
+    # where the header lists the accepted values, anything else is a usage error
+    with pytest.raises(UsageError, match="accepts any [|] claims-administrator"):
+        bind_parameters(load_query("guideline-outcomes"), {"party": value})
+
+
+@pytest.mark.parametrize(("name", "values", "accepted"), [
+    ("guideline-outcomes", {"level": "chapters"}, "work | chapter | topic"),
+    ("guideline-usage", {"treatment_level": "tops"}, "category | top"),
+    ("uncited", {"party": "reviewer"}, "any | claims-administrator | expert-reviewer"),
+    ("treatment-outcomes", {"level": "chapter"}, "category | top"),
+])
+def test_values_outside_the_headers_list_are_usage_errors(
+        name: str, values: dict[str, str], accepted: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(accepted)):
+        bind_parameters(load_query(name), values)
+
+
+def test_bad_value_exits_2_naming_the_accepted_values(seed_build: api.BuildResult,
+                                                      tmp_path: Path) -> None:
+    graph_file = tmp_path / "seed.nt"
+    seed_build.graph.serialize(graph_file, format="nt", encoding="utf-8")
+    out = CliRunner().invoke(main, ["query", "guideline-outcomes", "--graph", str(graph_file),
+                                    "--param", "party=reviewer"])
+    assert out.exit_code == 2
+    assert "any | claims-administrator | expert-reviewer" in out.output
+    assert "did you mean expert-reviewer" in out.output
+    # a guideline name that matches nothing: no rows, and the closest names on stderr
+    out = CliRunner().invoke(main, ["query", "cases-citing", "--graph", str(graph_file),
+                                    "--param", "guideline=Low Back Complaint"])
+    assert out.exit_code == 0
+    assert "(0 rows)" in out.stdout
+    assert 'closest names: "Low Back Complaints"' in out.stderr
 
 
 def test_unknown_parameter_is_a_usage_error() -> None:
@@ -164,7 +202,9 @@ def test_user_query_with_parameter(tmp_path, seed_build: api.BuildResult) -> Non
     assert [r[0] for r in overturned.rows] == ["MRI of the Lumbar Spine",
                                                "Physical Therapy 2 x 4 week, Lumbar Spine"]
     assert len(api.run_query(str(path), seed_build.graph).rows) == 9
-    assert api.run_query(str(path), seed_build.graph, {"outcome": "'} DROP ALL"}).rows == []
+    # the header lists the values: anything else is a usage error, not a silent empty result
+    with pytest.raises(UsageError, match="accepts Upheld [|] Overturned"):
+        api.run_query(str(path), seed_build.graph, {"outcome": "'} DROP ALL"})
 
 
 def test_queries_see_a_changed_graph(seed_build: api.BuildResult) -> None:
