@@ -61,6 +61,7 @@ from imrgraph.sparql import (
     run,
     runner,
 )
+from imrgraph.sparql.params import empty_result_hint
 from imrgraph.store import (
     ENV_STORE,
     REPORT_FILE,
@@ -77,9 +78,10 @@ from imrgraph.store import (
 from imrgraph.store import build_store as _build_store
 from imrgraph.testing.synth import write_corpus
 from imrgraph.validate import ValidationReport, validate_graph
-from imrgraph.viz import MAX_NODES, TOP, VizResult, render_all
+from imrgraph.viz import MAX_NODES, RANK, TOP, VizResult, render_all
 from imrgraph.viz.network import (
     LEVELS,
+    RANKS,
     TREATMENT_LEVELS,
     Centrality,
     Community,
@@ -243,6 +245,8 @@ __all__ = [
     "GRAPH_ENGINES",
     "LEVELS",
     "MAX_NODES",
+    "RANK",
+    "RANKS",
     "RDF_FORMATS",
     "REJECTED",
     "REPORT_FILE",
@@ -264,7 +268,10 @@ __all__ = [
     "build",
     "build_store",
     "default_store_dir",
+    "empty_result_hint",
     "export",
+    "open_source",
+    "report",
     "format_result",
     "format_table",
     "guideline_stats",

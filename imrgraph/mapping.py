@@ -262,6 +262,12 @@ def out_of_vocabulary_triples(citation: GuidelineCitation) -> list[Triple]:
     ]
     if citation.broader:
         triples.append((node, SKOS.broader, URIRef(citation.broader)))
+    if citation.display_label:
+        triples.append((node, IMR.displayLabel, Literal(citation.display_label)))
+    if citation.work:  # the roll-ups that ontology/guideline-labels.ttl gives other concepts
+        triples.append((node, IMR.inWork, URIRef(citation.work)))
+    if citation.chapter_concept:
+        triples.append((node, IMR.inChapter, URIRef(citation.chapter_concept)))
     return triples
 
 

@@ -125,6 +125,11 @@ class GuidelineCitation:
     #: above the cited words (chapter, work), which the node hangs below (skos:broader) and
     #: which is part of its identity; None for vocabulary concepts and unplaced citations
     broader: str | None = None
+    #: the label that says where the concept sits ("ODG › Low Back › Physical therapy (PT)",
+    #: ontology/guideline-labels.ttl; a minted node: "<work's short name> › <label>")
+    display_label: str = ""
+    #: the chapter the concept is in (itself for a chapter), when it is in one
+    chapter_concept: str | None = None
 
 
 @dataclass

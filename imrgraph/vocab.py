@@ -84,6 +84,7 @@ class IMR(DefinedNamespace):
     defaultEdition: URIRef
     diagnosis: URIRef
     dispensedCount: URIRef
+    displayLabel: URIRef
     disputedItem: URIRef
     drug: URIRef
     drugClass: URIRef
@@ -98,7 +99,9 @@ class IMR(DefinedNamespace):
     guidelineTextCue: URIRef
     guidelineWork: URIRef
     heading: URIRef
+    inChapter: URIRef
     inVocabulary: URIRef
+    inWork: URIRef
     injuredWorker: URIRef
     injuryMechanism: URIRef
     isMTUS: URIRef
@@ -110,6 +113,7 @@ class IMR(DefinedNamespace):
     medicationName: URIRef
     mtus: URIRef
     mtusHeadLevel: URIRef
+    notationPrefix: URIRef
     numberedChapters: URIRef
     originalRequest: URIRef
     outcome: URIRef
@@ -130,6 +134,7 @@ class IMR(DefinedNamespace):
     section: URIRef
     sessionsPerWeek: URIRef
     sha256: URIRef
+    shortName: URIRef
     specialty: URIRef
     statement: URIRef
     strength: URIRef

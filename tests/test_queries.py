@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from rdflib import RDFS, Graph, Literal
 
 from imrgraph import api
+from imrgraph.cli import main
 from imrgraph.errors import UsageError
 from imrgraph.sparql import GRAPH_ENGINES, bind_parameters, load_query, named_queries, run, runner
 from imrgraph.sparql import execute as query_module
@@ -64,23 +69,30 @@ def test_decisions(seed_build: api.BuildResult) -> None:
     ]
 
 
+#: A chapter's display label: its work's short name, the chapter's number and its name.
+ACOEM, CP = "MTUS ACOEM ch. ", "MTUS Chronic Pain › "
+LOW_BACK = ACOEM + "12 › Low Back Complaints"
+
+
 def test_citations(seed_build: api.BuildResult) -> None:
     got = rows(api.run_query("citations", seed_build.graph))
     by = {(r["document"], r["item"][:20], r["party"], r["guideline"], r["pages"]) for r in got}
     # seed 000, item 1: the reviewer's three ACOEM chapters share one page list, then Chronic
     # Pain "Physical Medicine Page(s): 98-9".
     group = "48-49; 90; 299-301; 308-309"
-    assert (S0, "Physical Therapy 2 x", "expert-reviewer", "Low Back Complaints", group) in by
-    assert (S0, "Physical Therapy 2 x", "expert-reviewer", "Initial Approaches to Treatment",
-            group) in by
-    assert (S0, "Physical Therapy 2 x", "expert-reviewer", "Physical Medicine", "98-99") in by
-    assert (S0, "Physical Therapy 2 x", "claims-administrator", "Physical Medicine", "99") in by
-    assert (S0, "MRI of the Lumbar Sp", "expert-reviewer", "Low Back Complaints",
+    assert (S0, "Physical Therapy 2 x", "expert-reviewer", LOW_BACK, group) in by
+    assert (S0, "Physical Therapy 2 x", "expert-reviewer",
+            ACOEM + "3 › Initial Approaches to Treatment", group) in by
+    assert (S0, "Physical Therapy 2 x", "expert-reviewer", CP + "Physical Medicine",
+            "98-99") in by
+    assert (S0, "Physical Therapy 2 x", "claims-administrator", CP + "Physical Medicine",
+            "99") in by
+    assert (S0, "MRI of the Lumbar Sp", "expert-reviewer", LOW_BACK,
             "303-304; 309") in by
-    assert (S2, "FOLLOW-UP VISIT WITH", "expert-reviewer", "Low Back Complaints",
+    assert (S2, "FOLLOW-UP VISIT WITH", "expert-reviewer", LOW_BACK,
             "127; 300") in by
-    assert (S3, "Analgesic medication", "expert-reviewer", "Opioids", "74-80") in by
-    assert (S3, "Muscle relaxing medi", "expert-reviewer", "Muscle relaxants (for pain)",
+    assert (S3, "Analgesic medication", "expert-reviewer", CP + "Opioids", "74-80") in by
+    assert (S3, "Muscle relaxing medi", "expert-reviewer", CP + "Muscle relaxants (for pain)",
             "63-66") in by
     # "did not cite any medical evidence" gives no citation row for the claims administrator
     assert not [r for r in got if r["document"] == S3 and r["item"] == "Analgesic medication"
@@ -96,8 +108,8 @@ def test_guideline_outcomes_roll_up(seed_build: api.BuildResult) -> None:
     # 001 (reviewer), 002/1 (both parties: ACOEM 2nd ed. Low Back Complaints, p. 127 / 127, 300)
     # and 003/1 (reviewer, p. 303) -> 7 citations; items 000/1 and 000/2 overturned, 001,
     # 002/1 and 003/1 upheld.
-    assert chapter["Low Back Complaints"] == {
-        "guideline": "Low Back Complaints", "citations": 7, "upheld": 3, "overturned": 2,
+    assert chapter[LOW_BACK] == {
+        "guideline": LOW_BACK, "citations": 7, "upheld": 3, "overturned": 2,
         "overturn_rate": 0.4}
     work = {r["guideline"]: r for r in rows(api.run_query(
         "guideline-outcomes", seed_build.graph, {"level": "work"}))}
@@ -105,8 +117,9 @@ def test_guideline_outcomes_roll_up(seed_build: api.BuildResult) -> None:
     # + chapters 5 and 3 (000/1), chapter 7 twice (002/1) and the bare "MTUS ACOEM" (001)
     assert (acoem["citations"], acoem["upheld"], acoem["overturned"]) == (12, 3, 2)
     topic = {r["guideline"]: r for r in rows(api.run_query(
-        "guideline-outcomes", seed_build.graph))}
-    assert topic["Opioids"]["citations"] == 1 and topic["Opioids"]["upheld"] == 1
+        "guideline-outcomes", seed_build.graph, {"level": "topic"}))}
+    opioids = topic[CP + "Opioids"]
+    assert opioids["citations"] == 1 and opioids["upheld"] == 1
 
 
 def test_guideline_outcomes_by_party(seed_build: api.BuildResult) -> None:
@@ -114,8 +127,8 @@ def test_guideline_outcomes_by_party(seed_build: api.BuildResult) -> None:
         "guideline-outcomes", seed_build.graph,
         {"level": "chapter", "party": "claims-administrator"}))}
     # claims administrator cited Low Back Complaints for 000/2 and 002/1 only
-    assert (ca["Low Back Complaints"]["citations"], ca["Low Back Complaints"]["upheld"],
-            ca["Low Back Complaints"]["overturned"]) == (2, 1, 1)
+    assert (ca[LOW_BACK]["citations"], ca[LOW_BACK]["upheld"],
+            ca[LOW_BACK]["overturned"]) == (2, 1, 1)
 
 
 HOSTILE = ['"', "' } DROP ALL ; {", "} DROP ALL", "x\"} . ?s ?p ?o {\n", "\\", "a\nb\rc",
@@ -128,13 +141,46 @@ def test_hostile_parameter_values_stay_literals(seed_build: api.BuildResult, val
     for t in seed_build.graph:
         graph.add(t)
     before = len(graph)
-    result = api.run_query("guideline-outcomes", graph, {"party": value})
+    # page-citations' work is free text (a label, IRI or slug), so any value is bound
+    result = api.run_query("page-citations", graph, {"work": value})
     assert result.rows == []
     assert len(graph) == before
-    text = bind_parameters(load_query("guideline-outcomes"), {"party": value})
-    # The value is one escaped term wherever ?_party was; nothing else of it leaks in.
-    assert "?_party" not in text
-    assert text.count(Literal(value).n3()) == load_query("guideline-outcomes").text.count("?_party")
+    text = bind_parameters(load_query("page-citations"), {"work": value})
+    # The value is one escaped term wherever ?_work was; nothing else of it leaks in.
+    assert "?_work" not in text
+    assert text.count(Literal(value).n3()) == load_query("page-citations").text.count("?_work")
+    # where the header lists the accepted values, anything else is a usage error
+    with pytest.raises(UsageError, match="accepts any [|] claims-administrator"):
+        bind_parameters(load_query("guideline-outcomes"), {"party": value})
+
+
+@pytest.mark.parametrize(("name", "values", "accepted"), [
+    ("guideline-outcomes", {"level": "chapters"}, "work | chapter | topic"),
+    ("guideline-usage", {"treatment_level": "tops"}, "category | top"),
+    ("uncited", {"party": "reviewer"}, "any | claims-administrator | expert-reviewer"),
+    ("treatment-outcomes", {"level": "chapter"}, "category | top"),
+])
+def test_values_outside_the_headers_list_are_usage_errors(
+        name: str, values: dict[str, str], accepted: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(accepted)):
+        bind_parameters(load_query(name), values)
+
+
+def test_bad_value_exits_2_naming_the_accepted_values(seed_build: api.BuildResult,
+                                                      tmp_path: Path) -> None:
+    graph_file = tmp_path / "seed.nt"
+    seed_build.graph.serialize(graph_file, format="nt", encoding="utf-8")
+    out = CliRunner().invoke(main, ["query", "guideline-outcomes", "--graph", str(graph_file),
+                                    "--param", "party=reviewer"])
+    assert out.exit_code == 2
+    assert "any | claims-administrator | expert-reviewer" in out.output
+    assert "did you mean expert-reviewer" in out.output
+    # a guideline name that matches nothing: no rows, and the closest names on stderr
+    out = CliRunner().invoke(main, ["query", "cases-citing", "--graph", str(graph_file),
+                                    "--param", "guideline=Low Back Complaint"])
+    assert out.exit_code == 0
+    assert "(0 rows)" in out.stdout
+    assert 'closest names: "Low Back Complaints"' in out.stderr
 
 
 def test_unknown_parameter_is_a_usage_error() -> None:
@@ -156,7 +202,9 @@ def test_user_query_with_parameter(tmp_path, seed_build: api.BuildResult) -> Non
     assert [r[0] for r in overturned.rows] == ["MRI of the Lumbar Spine",
                                                "Physical Therapy 2 x 4 week, Lumbar Spine"]
     assert len(api.run_query(str(path), seed_build.graph).rows) == 9
-    assert api.run_query(str(path), seed_build.graph, {"outcome": "'} DROP ALL"}).rows == []
+    # the header lists the values: anything else is a usage error, not a silent empty result
+    with pytest.raises(UsageError, match="accepts Upheld [|] Overturned"):
+        api.run_query(str(path), seed_build.graph, {"outcome": "'} DROP ALL"})
 
 
 def test_queries_see_a_changed_graph(seed_build: api.BuildResult) -> None:

@@ -429,10 +429,14 @@ def test_queries_give_the_same_rows_on_rdflib_and_oxigraph(
 @pytest.mark.parametrize(("name", "params"), [
     ("outcomes-by-period", {"period": "week"}), ("region-outcomes", {"level": "regions"}),
     ("drug-outcomes", {"level": "drugs"}), ("guideline-by-party", {"level": "chapters"})])
-def test_a_value_the_query_does_not_accept_gives_no_rows(
+def test_a_value_the_query_does_not_accept_is_a_usage_error(
         built: api.BuildResult, name: str, params: dict[str, str]) -> None:
-    for engine in ("oxigraph", "rdflib"):
-        assert api.run_query(name, built.graph, params, engine=engine).rows == []
+    """The header's list of accepted values is enforced: never a silent default."""
+    from imrgraph.errors import UsageError
+
+    (key, value), = params.items()
+    with pytest.raises(UsageError, match=f"parameter {key} accepts .*not '{value}'"):
+        api.run_query(name, built.graph, params)
 
 
 def test_timeliness_and_claim_age_queries_count_days(built: api.BuildResult) -> None:

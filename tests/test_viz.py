@@ -20,6 +20,7 @@ from imrgraph.cli import main
 from imrgraph.viz import HTML_NAME, render_all, render_html
 from imrgraph.viz.network import (
     UsageRow,
+    case_numbers,
     export_copy,
     graph_runner,
     prune,
@@ -28,8 +29,10 @@ from imrgraph.viz.network import (
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
-FILES = [HTML_NAME, "guideline-usage.png", "guideline-usage.svg", "guideline-usage.graphml",
-         "guideline-usage.gexf", "outcomes-by-guideline.png", "outcomes-by-treatment.png"]
+FILES = [HTML_NAME, "guideline-usage.png", "guideline-usage.svg", "losses.png", "losses.svg",
+         "guideline-usage.graphml", "guideline-usage.gexf", "outcomes-by-guideline.png",
+         "outcomes-by-treatment.png"]
+LOW_BACK = "MTUS ACOEM ch. 12 › Low Back Complaints"
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +46,8 @@ def seed_rows(seed: Graph) -> list[UsageRow]:
 
 
 @pytest.fixture(scope="module")
-def seed_network(seed_rows: list[UsageRow]) -> nx.Graph:
-    return usage_network(seed_rows, "chapter")
+def seed_network(seed: Graph, seed_rows: list[UsageRow]) -> nx.Graph:
+    return usage_network(seed_rows, "chapter", case_of=case_numbers(graph_runner(seed)))
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +68,43 @@ def test_every_file_is_written(seed_viz: Path) -> None:
         assert (seed_viz / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = ET.parse(seed_viz / "guideline-usage.svg").getroot()
     assert svg.tag.endswith("svg")
+
+
+def _svg_text(path: Path) -> str:
+    """The SVG's <text> content: labels kept as text (svg.fonttype none), not glyph paths."""
+    root = ET.parse(path).getroot()
+    return " ".join("".join(t.itertext()) for t in root.iter() if t.tag.endswith("}text"))
+
+
+def test_pictures_keep_labels_whole_and_say_what_they_show(seed_viz: Path,
+                                                           seed_network: nx.Graph) -> None:
+    usage = _svg_text(seed_viz / "guideline-usage.svg")
+    guidelines = sum(1 for _, d in seed_network.nodes(data=True) if d["kind"] == "guideline")
+    # wrapped, never cut: every word of the display label is there, no ellipsis
+    assert all(word in usage for word in LOW_BACK.split()) and "…" not in usage
+    # the title counts what is drawn, of how many, and how they were chosen
+    assert f"of {guidelines} guidelines, those with most items overturned" in usage
+    assert "size and (n) = items citing it" in usage
+    losses = _svg_text(seed_viz / "losses.svg")
+    assert "Where guidelines lose" in losses and "cited by any party" in losses
+    lbc = seed_network.nodes["https://w3id.org/imrgraph/guideline/mtus-acoem/ch12"]
+    assert f"{lbc['overturned']}/{lbc['items']}" in losses  # the row's total cell: k/n
+
+
+def test_rank_chooses_the_top_guidelines(seed_network: nx.Graph) -> None:
+    from imrgraph.viz.charts import top_subgraph
+
+    def guidelines(rank: str) -> list[str]:
+        sub = top_subgraph(seed_network, 2, rank)
+        return sorted(n for n, d in sub.nodes(data=True) if d["kind"] == "guideline")
+
+    by = {n: (d["items"], d["overturned"]) for n, d in seed_network.nodes(data=True)
+          if d["kind"] == "guideline"}
+    most = sorted(by, key=lambda n: (-by[n][0], -by[n][1], seed_network.nodes[n]["label"], n))
+    assert guidelines("volume") == sorted(most[:2])
+    over = sorted(by, key=lambda n: (-by[n][1], -by[n][0], seed_network.nodes[n]["label"], n))
+    assert guidelines("overturned") == sorted(over[:2])
+    assert guidelines("volume") != guidelines("rate")
 
 
 def _types(items: Iterator[dict[str, Any]]) -> dict[str, set[type]]:
@@ -160,6 +200,11 @@ def test_viz_command(seed: Graph, tmp_path: Path) -> None:
         "Physical therapy / physical medicine", "Medication", "Electrodiagnostic testing",
         "Imaging", "Office visits, consultations, referrals and evaluations"}
     assert cli.invoke(main, ["viz", str(graph_file), "--level", "section"]).exit_code == 2
+    assert cli.invoke(main, ["viz", str(graph_file), "--rank", "size"]).exit_code == 2
+    out = cli.invoke(main, ["viz", str(graph_file), "-o", str(tmp_path / "er"), "--party",
+                            "expert-reviewer", "--rank", "rate"])
+    assert out.exit_code == 0, out.output
+    assert "cited by the expert reviewer" in _svg_text(tmp_path / "er" / "losses.svg")
     assert cli.invoke(main, ["viz"]).exit_code == 2
 
 
@@ -265,6 +310,7 @@ def test_page_in_chromium(browser: Any, seed_viz: Path, seed_rows: list[UsageRow
         assert (n, e) == _expected(seed_rows, None, None)
         assert page.data("pruned") == "false"
         page.page.screenshot(path=str(tmp_path / "guideline-usage.png"))
+        positions0 = page.page.evaluate("window.imrgraphViz.positions()")
 
         page.click("button[data-outcome='overturned']")
         over = _expected(seed_rows, None, "Overturned")
@@ -281,17 +327,60 @@ def test_page_in_chromium(browser: Any, seed_viz: Path, seed_rows: list[UsageRow
         page.click("button[data-party='any']")
         assert page.counts() == (n, e, n, e)
 
+        # The layout does not move with the filters: back to "any"/"all", same positions.
+        assert page.page.evaluate("window.imrgraphViz.positions()") == positions0
+        # Every node on screen is labelled: none dropped for lack of room.
+        assert page.data("hidden-labels") == "0"
+        assert int(page.data("labels")) >= 1
+
         # Hover the biggest node: the tooltip names it and gives counts and example letters.
         positions = page.page.evaluate("window.imrgraphViz.positions()")
-        target = next(p for p in positions if p["label"] == "Low Back Complaints")
+        target = next(p for p in positions if p["label"] == LOW_BACK)
+        page.page.evaluate("window.scrollTo(0, 0)")
         box = page.page.locator("canvas").bounding_box()
+        if not 0 < target["y"] < box["height"]:  # scroll the column to it (drag)
+            page.page.mouse.move(box["x"] + 700, box["y"] + box["height"] - 20)
+            page.page.mouse.down()
+            page.page.mouse.move(box["x"] + 700, box["y"] + box["height"] - 20
+                                 - (target["y"] - box["height"] / 2), steps=4)
+            page.page.mouse.up()
+            target = next(p for p in page.page.evaluate("window.imrgraphViz.positions()")
+                          if p["label"] == LOW_BACK)
         page.page.mouse.move(box["x"] + target["x"], box["y"] + target["y"])
         tip = page.page.locator("#tooltip")
         tip.wait_for(state="visible")
         text = tip.inner_text()
-        assert "Low Back Complaints" in text and "items: 5" in text and "e.g. 00" in text
+        assert LOW_BACK in text and "items: 5" in text and "e.g. 00" in text
         page.page.screenshot(path=str(tmp_path / "hover.png"))
         assert (tmp_path / "hover.png").stat().st_size > 10_000
+
+        # Click it: only it and its neighbours stay; click again: everything.
+        page.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+        neighbours = seed_network.degree("https://w3id.org/imrgraph/guideline/mtus-acoem/ch12")
+        assert page.counts()[:2] == (neighbours + 1, neighbours)
+        page.page.screenshot(path=str(tmp_path / "isolated.png"))
+        page.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+        assert page.counts()[:2] == (n, e)
+
+        # Search: the matching nodes and their neighbours.
+        page.page.fill("#search", "low back")
+        hits = [m for m, d in seed_network.nodes(data=True) if "low back" in d["label"].lower()]
+        assert int(page.data("matches")) == len(hits) > 0
+        assert page.counts()[0] < n
+        page.page.screenshot(path=str(tmp_path / "search.png"))
+        page.page.fill("#search", "")
+        assert page.counts()[:2] == (n, e)
+
+        # The losses matrix: rows ranked as asked, cells k/n.
+        page.page.click("button[data-view='losses']")
+        losses = page.page.locator("#losses")
+        assert losses.get_attribute("data-rank") == "overturned"
+        page.page.click("button[data-rank='volume']")
+        most = min((d for _, d in seed_network.nodes(data=True) if d["kind"] == "guideline"),
+                   key=lambda d: (-d["items"], -d["overturned"], d["label"]))
+        assert losses.get_attribute("data-first") == most["label"]
+        assert "2/5" in page.page.locator("#losses-table").inner_text()
+        page.page.screenshot(path=str(tmp_path / "losses.png"))
         assert page.errors == []
         assert page.requests == []
     finally:

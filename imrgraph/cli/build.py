@@ -205,7 +205,7 @@ def extract(letter: str, fmt: str, show_text: bool) -> None:
     for item in det.items:
         click.echo(f"  {item.number}. {item.label.value}: {item.outcome.value}")
         for st in item.statements:
-            cites = "; ".join(c.guideline_label for c in st.citations) or (
+            cites = "; ".join(c.display_label or c.guideline_label for c in st.citations) or (
                 "no medical evidence cited" if st.cited_no_evidence else "-")
             click.echo(f"     {st.party}: {cites}")
     for w in det.warnings:

@@ -59,6 +59,8 @@ def query(name: str, graph_path: str | None, store: str | None, params: tuple[st
                              "--endpoint URL")
     result = api.run_query(named, source, values, engine)
     click.echo(api.format_result(result, fmt), nl=False)
+    if not result.rows and (hint := api.empty_result_hint(named, values)):
+        click.echo(hint, err=True)
 
 
 @click.command("queries")

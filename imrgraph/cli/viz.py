@@ -39,13 +39,20 @@ def _runner(graph: str | None, store: str | None) -> Iterator[api.Runner]:
 @click.option("--max-nodes", type=int, default=api.MAX_NODES, show_default=True,
               help="HTML page: above this many nodes keep only the heaviest edges (0 = all).")
 @click.option("--top", type=int, default=api.TOP, show_default=True,
-              help="PNG/SVG: guidelines and treatment categories drawn per side (0 = all).")
+              help="PNG/SVG and bar charts: guidelines and treatment categories drawn (0 = all).")
+@click.option("--rank", type=click.Choice(api.RANKS), default=api.RANK, show_default=True,
+              help="Which guidelines are the top N: most items (volume), most items overturned, "
+                   "or highest overturn rate (fewer than 10 items ranked last).")
+@click.option("--party", type=click.Choice(["any", "claims-administrator", "expert-reviewer"]),
+              default="any", show_default=True,
+              help="Losses matrix and guideline bars: whose citations count.")
 def viz(graph: str | None, out_dir: str, store: str | None, level: str, treatment_level: str,
-        max_nodes: int, top: int) -> None:
-    """Draw guideline usage: HTML page, PNG/SVG, bar charts, GraphML and GEXF."""
+        max_nodes: int, top: int, rank: str, party: str) -> None:
+    """Draw guideline usage: HTML page, network and losses matrix as PNG/SVG, bar charts,
+    GraphML and GEXF."""
     with _runner(graph, store) as run:
         result = api.render_all(run, out_dir, level=level, treatment_level=treatment_level,
-                            max_nodes=max_nodes, top=top)
+                                max_nodes=max_nodes, top=top, rank=rank, party=party)
     for path in result.files:
         click.echo(str(path))
     note = (f"; HTML shows {result.html_nodes} nodes / {result.html_edges} edges "
@@ -87,6 +94,7 @@ def stats(graph: str | None, store: str | None, level: str, party: str, top: int
          "betweenness"],
         [[i, c.guideline, c.items, c.treatments, c.partners, c.weighted_degree, c.betweenness]
          for i, c in enumerate(central, start=1)],
+        max_width=200,  # display labels are unique only whole
     ))
     click.echo("Communities of co-cited guidelines (greedy modularity on co-citation counts; "
                "guidelines never co-cited are left out):")

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from imrgraph.records import Determination, DisputedItem
+from imrgraph.records import Determination, DisputedItem, GuidelineStatement
 from imrgraph.resolve.guidelines import guideline_index, resolve_statement
+from imrgraph.resolve.labels import place_citation
 from imrgraph.resolve.reasons import item_reasons
 from imrgraph.resolve.treatments import classify_item
 
 __all__ = ["resolve_determination", "resolve_item"]
+
+
+def _placed(statement: GuidelineStatement) -> GuidelineStatement:
+    return replace(statement, citations=[place_citation(c) for c in statement.citations])
 
 
 def resolve_item(item: DisputedItem, text: str | None = None) -> DisputedItem:
@@ -26,7 +31,7 @@ def resolve_item(item: DisputedItem, text: str | None = None) -> DisputedItem:
     index = guideline_index()
     resolved = replace(
         item,
-        statements=[resolve_statement(s, index) for s in item.statements],
+        statements=[_placed(resolve_statement(s, index)) for s in item.statements],
         treatment=classify_item(item.label.value),
     )
     if text is not None:

@@ -27,6 +27,7 @@ from rdflib.term import Node
 
 from imrgraph.errors import UsageError
 from imrgraph.resources import files
+from imrgraph.sparql.params import check_values
 
 _PARAM = re.compile(r"^#\s*param:\s*(?P<name>[A-Za-z_][\w-]*)\s*"
                     r"(?:\((?P<kind>iri|string|integer)\))?"
@@ -160,6 +161,7 @@ def bind_parameters(query: NamedQuery, values: Mapping[str, str] | None = None) 
     if unknown:
         known = ", ".join(sorted(query.parameters)) or "none"
         raise UsageError(f"query {query.name} has no parameter {', '.join(unknown)} (has: {known})")
+    check_values(query, values)  # a value outside the header's list is a usage error
     bindings: list[tuple[str, Node]] = []
     for name, param in sorted(query.parameters.items()):
         value = values.get(name, param.default)

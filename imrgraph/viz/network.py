@@ -39,6 +39,17 @@ PARTY_KEYS = {"any": None, "ca": "claims-administrator", "er": "expert-reviewer"
 #: Short keys for the outcome filter: "all" or one outcome.
 OUTCOME_KEYS = {"all": None, "upheld": "Upheld", "overturned": "Overturned"}
 EXAMPLES = 3
+#: How the pictures choose their top N guidelines: by items (volume), by overturned items, or
+#: by overturn rate (items with fewer than SMALL_N never ranked before those with more).
+RANKS = ("volume", "overturned", "rate")
+RANK_TEXT = {"volume": "most items", "overturned": "most items overturned",
+             "rate": "highest overturn rate (fewer than 10 items ranked last)"}
+#: Below this many items a rate is shown faded and never ranked first.
+SMALL_N = 10
+#: The colour scale of overturn rates, 0 % to 100 % (ColorBrewer OrRd, its palest steps left
+#: out so that 0 % still shows on white): one hue family, lightness falling monotonically, so
+#: it reads in greyscale and for colour-blind readers.  The page and the PNG/SVG share it.
+RATE_COLOURS = ("#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#b30000", "#7f0000")
 
 #: Runs a named query with parameters; lets the same code work on rdflib graphs and stores.
 Runner = Callable[[str, Mapping[str, str]], QueryResult]
@@ -63,6 +74,30 @@ class UsageRow:
     party: str
     outcome: str
     citations: int
+
+
+def rank_key(items: int, overturned: int, rank: str) -> tuple:
+    """Sort key putting first what ``rank`` ranks first (see RANKS)."""
+    if rank not in RANKS:
+        raise UsageError(f"rank must be one of {', '.join(RANKS)}, got {rank!r}")
+    rate = overturned / items if items else 0.0
+    if rank == "volume":
+        return (-items, -overturned)
+    if rank == "overturned":
+        return (-overturned, -items)
+    return (items < SMALL_N, -rate, -items)
+
+
+def fade(items: int) -> float:
+    """Opacity for a count of items: a rate over 1 item is faint, over 100 solid."""
+    return 0.2 + 0.8 * items / (items + 5)
+
+
+def case_numbers(run: Runner) -> dict[str, str]:
+    """{document: case number} (from the ``decisions`` query), so examples can be named as
+    a reader looks letters up; letters without a case number keep their file name."""
+    return {str(r["document"]): str(r["case_number"])
+            for r in run("decisions", {}).as_dicts() if r.get("case_number")}
 
 
 def check_levels(level: str, treatment_level: str = "category") -> None:
@@ -123,12 +158,14 @@ class _Tally:
         return {pk: {ok: list(self.count(p, o)) for ok, o in OUTCOME_KEYS.items()}
                 for pk, p in PARTY_KEYS.items()}
 
-    def examples(self, limit: int = EXAMPLES) -> list[str]:
-        """The letters contributing most rows, as examples for tooltips."""
+    def examples(self, limit: int = EXAMPLES, case_of: Mapping[str, str] | None = None
+                 ) -> list[str]:
+        """The letters contributing most rows, as examples for tooltips: their case numbers
+        (``case_of``), else their file names."""
         ranked = sorted(self.documents.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [d for d, _ in ranked[:limit]]
+        return [(case_of or {}).get(d, d) for d, _ in ranked[:limit]]
 
-    def attributes(self) -> dict[str, Any]:
+    def attributes(self, case_of: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Flat, typed attributes (no None, one type per key) for GraphML and GEXF."""
         items, citations = self.count()
         upheld = sum(1 for o in self.outcome_of.values() if o == "Upheld")
@@ -138,7 +175,7 @@ class _Tally:
             "overturned": int(overturned),
             "overturn_rate": round(overturned / items, 3) if items else 0.0,
             "letters": int(len(self.documents)),
-            "examples": "; ".join(self.examples()),
+            "examples": "; ".join(self.examples(case_of=case_of)),
         }
         for party, short in (("claims-administrator", "ca"), ("expert-reviewer", "er")):
             n_items, n_citations = self.count(party)
@@ -148,7 +185,8 @@ class _Tally:
 
 
 def usage_network(rows: Iterable[UsageRow], level: str = "chapter",
-                  treatment_level: str = "category") -> nx.Graph:
+                  treatment_level: str = "category",
+                  case_of: Mapping[str, str] | None = None) -> nx.Graph:
     """Bipartite guideline - treatment-category graph with counts on nodes and edges.
 
     Node ids are the concept IRIs; ``kind`` tells guidelines from treatment categories.  What
@@ -173,12 +211,13 @@ def usage_network(rows: Iterable[UsageRow], level: str = "chapter",
         label, kind = labels[node]
         graph.add_node(node, label=label, kind=kind,
                        level=level if kind == GUIDELINE else treatment_level,
-                       **node_tally[node].attributes(), filters=node_tally[node].filters(),
-                       example_list=node_tally[node].examples())
+                       **node_tally[node].attributes(case_of),
+                       filters=node_tally[node].filters(),
+                       example_list=node_tally[node].examples(case_of=case_of))
     for (g, t) in sorted(edge_tally):
         tally = edge_tally[(g, t)]
-        graph.add_edge(g, t, **tally.attributes(), weight=int(tally.count()[0]),
-                       filters=tally.filters(), example_list=tally.examples())
+        graph.add_edge(g, t, **tally.attributes(case_of), weight=int(tally.count()[0]),
+                       filters=tally.filters(), example_list=tally.examples(case_of=case_of))
     return graph
 
 

@@ -1,6 +1,10 @@
 /* imrgraph guideline-usage page: a small canvas layout, no libraries, works offline.
    Data comes from the JSON block #imr-data written by imrgraph.viz.  Counts of what is shown
-   and drawn are exposed as data-* attributes of #graph so tests can check the page. */
+   and drawn are exposed as data-* attributes of #graph so tests can check the page.
+
+   The layout is computed once, from every node (two columns in the order imrgraph.viz gives);
+   the filters, the search box and click-to-isolate only show and hide, so positions never move
+   with them. */
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("imr-data").textContent);
@@ -9,108 +13,153 @@
   var ctx = canvas.getContext("2d");
   var tip = document.getElementById("tooltip");
   var status = document.getElementById("status");
+  var search = document.getElementById("search");
+  var FONT = "12px system-ui, sans-serif", LINE = 14, LABEL_WIDTH = 300;
+  var SMALL_N = DATA.small_n || 10;
 
   var nodes = DATA.nodes.map(function (n, i) {
     return { id: n.id, label: n.label, kind: n.kind, f: n.filters, examples: n.examples,
-             index: i, x: 0, y: 0, vx: 0, vy: 0, r: 4, visible: false, weight: 0 };
+             index: i, x: 0, y: 0, r: 4, r0: 4, visible: false, weight: 0,
+             lines: [n.label], degree0: 0, neighbours: [] };
   });
   var edges = DATA.edges.map(function (e) {
     return { a: nodes[e.source], b: nodes[e.target], f: e.filters, examples: e.examples,
              visible: false, weight: 0, rate: 0, width: 1 };
   });
-  var party = "any", outcome = "all";
-  var alpha = 1, ALPHA_MIN = 0.01, DECAY = 0.985, settled = false, ticks = 0;
-  var view = { x: 0, y: 0, k: 1 }, autoFit = true, width = 800, height = 600, dpr = 1;
-  var hover = null, frameMs = 0, loopRunning = false;
+  edges.forEach(function (e) {
+    e.a.neighbours.push(e.b); e.b.neighbours.push(e.a); e.a.degree0++; e.b.degree0++;
+  });
+  var party = "any", outcome = "all", query = "", isolated = null, view = "network";
+  var ticks = 0;
+  var cam = { x: 0, y: 0, k: 1 }, fitMode = "labels", width = 800, height = 600, dpr = 1;
+  var hover = null, frameMs = 0, hiddenLabels = 0, offScreen = 0;
 
-  // Start from a deterministic order: each side sorted by weight, spread around 0.
-  var SPACING = 16, COLUMN_X = 300;
+  // ------------------------------------------------------------------ colours
+  // The overturn-rate scale of the PNG/SVG (network.RATE_COLOURS): one hue family, lightness
+  // falling with the rate, so 0% and 100% differ in greyscale and for colour-blind readers.
+  function hex(c) {
+    return [1, 3, 5].map(function (i) { return parseInt(c.slice(i, i + 2), 16); });
+  }
+  var STOPS = (DATA.rate_colours || ["#fdd49e", "#7f0000"]).map(hex);
+  document.querySelectorAll(".ramp").forEach(function (el) {
+    el.style.background = "linear-gradient(to right," + DATA.rate_colours.join(",") + ")";
+  });
+  function colour(rate) {
+    var t = Math.max(0, Math.min(1, rate)) * (STOPS.length - 1), i = Math.min(Math.floor(t),
+      STOPS.length - 2), u = t - i, a = STOPS[i], b = STOPS[i + 1];
+    return "rgb(" + [0, 1, 2].map(function (j) {
+      return Math.round(a[j] + u * (b[j] - a[j]));
+    }).join(",") + ")";
+  }
+  // Opacity by number of items: a rate over one item is faint, over a hundred solid.
+  function fade(n) { return 0.2 + 0.8 * n / (n + 5); }
+
+  // ------------------------------------------------------------------ labels, wrapped not cut
+  ctx.font = FONT;
+  function wrapLabel(text) {
+    var words = text.split(" "), lines = [], line = "";
+    words.forEach(function (w) {
+      var next = line ? line + " " + w : w;
+      if (line && ctx.measureText(next).width > LABEL_WIDTH) { lines.push(line); line = w; }
+      else line = next;
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+  nodes.forEach(function (n) { n.lines = wrapLabel(n.label); });
+
+  // ------------------------------------------------------------------ layout (once)
+  var COLUMN_X = 300;
   var columns = [
     nodes.filter(function (n) { return n.kind === "guideline"; }),
     nodes.filter(function (n) { return n.kind !== "guideline"; }),
   ];
+  var maxItems0 = 1;
+  nodes.forEach(function (n) { maxItems0 = Math.max(maxItems0, n.f.any.all[0]); });
+  nodes.forEach(function (n) { n.r0 = 4 + 14 * Math.sqrt(n.f.any.all[0] / maxItems0); });
+  function half(n) { return Math.max(n.r0 + 2, n.lines.length * LINE / 2 + 1); }
+  // Each column in the order imrgraph.viz gives (a weighted barycentre order that cuts edge
+  // crossings), every node given its label's height, the shorter column spread over the
+  // height of the taller one: no two labels of a column overlap at scale 1, and positions
+  // depend only on the data, never on the filters.
+  var extents = columns.map(function (column) {
+    return column.reduce(function (sum, n) { return sum + 2 * half(n); }, 0);
+  });
+  var tallest = Math.max.apply(null, extents.concat([0]));
   columns.forEach(function (column, side) {
-    column.forEach(function (n, i) {
+    var spare = column.length > 1 ? (tallest - extents[side]) / (column.length - 1) : 0;
+    var y = column.length === 1 ? (tallest - 2 * half(column[0])) / 2 : 0;
+    column.forEach(function (n) {
       n.x = side === 0 ? -COLUMN_X : COLUMN_X;
-      n.y = (i - column.length / 2) * SPACING;
+      y += half(n); n.y = y - tallest / 2; y += half(n) + spare;
     });
   });
-  // Diverging blue (0: upheld) - grey - red (1: overturned); the same stops as matplotlib's
-  // "coolwarm", used for the static pictures too.
-  var STOPS = [[0, [59, 76, 192]], [0.5, [221, 221, 221]], [1, [180, 4, 38]]];
-  function colour(rate) {
-    for (var s = 1; s < STOPS.length; s++) {
-      if (rate <= STOPS[s][0]) {
-        var t = (rate - STOPS[s - 1][0]) / (STOPS[s][0] - STOPS[s - 1][0]);
-        var a = STOPS[s - 1][1], b = STOPS[s][1];
-        return "rgb(" + [0, 1, 2].map(function (j) {
-          return Math.round(a[j] + t * (b[j] - a[j]));
-        }).join(",") + ")";
-      }
-    }
-    return "rgb(180,4,38)";
-  }
+
+  // ------------------------------------------------------------------ what is shown
+  function matches(n) { return n.label.toLowerCase().indexOf(query) >= 0; }
 
   function applyFilter() {
-    var maxNode = 1, maxEdge = 1, visibleNodes = 0, visibleEdges = 0;
-    nodes.forEach(function (n) {
-      n.visible = false; n.degree = 0; n.weight = n.f[party][outcome][1];
-    });
+    var maxNode = 1, maxEdge = 1, visibleNodes = 0, visibleEdges = 0, found = 0;
+    var focus = null;  // nodes kept by the search box or the isolated node, with neighbours
+    if (isolated) {
+      focus = new Set([isolated].concat(isolated.neighbours));
+    } else if (query) {
+      focus = new Set();
+      nodes.forEach(function (n) {
+        if (matches(n)) { found++; focus.add(n); n.neighbours.forEach(function (m) { focus.add(m); }); }
+      });
+    }
+    nodes.forEach(function (n) { n.visible = false; n.weight = n.f[party][outcome][0]; });
     edges.forEach(function (e) {
       var counts = e.f[party];
       e.weight = counts[outcome][0];
-      e.visible = e.weight > 0;
-      e.rate = counts.all[0] > 0 ? counts.overturned[0] / counts.all[0] : 0;
+      e.visible = e.weight > 0 && (!focus || (focus.has(e.a) && focus.has(e.b) &&
+        (isolated ? (e.a === isolated || e.b === isolated) : (matches(e.a) || matches(e.b)))));
+      // Colour by what is shown: the share overturned of all items, or, when only upheld or
+      // only overturned items are shown, that outcome's end of the scale.
+      e.rate = outcome === "overturned" ? 1 : outcome === "upheld" ? 0
+        : counts.all[0] > 0 ? counts.overturned[0] / counts.all[0] : 0;
       if (e.visible) {
-        e.a.visible = true; e.b.visible = true; e.a.degree++; e.b.degree++; visibleEdges++;
+        e.a.visible = true; e.b.visible = true; visibleEdges++;
         if (e.weight > maxEdge) maxEdge = e.weight;
       }
     });
     nodes.forEach(function (n) {
       if (n.visible) { visibleNodes++; if (n.weight > maxNode) maxNode = n.weight; }
     });
-    nodes.forEach(function (n) { n.r = 4 + 14 * Math.sqrt(n.weight / maxNode); });
-    edges.forEach(function (e) {
-      e.width = 1 + 7 * Math.sqrt(e.weight / maxEdge);
-      e.strength = 0.3 + 0.7 * e.weight / maxEdge;
-    });
+    nodes.forEach(function (n) { n.r = 3 + 13 * Math.sqrt(n.weight / maxNode); });
+    edges.forEach(function (e) { e.width = 1 + 7 * Math.sqrt(e.weight / maxEdge); });
     root.dataset.party = party;
     root.dataset.outcome = outcome;
+    root.dataset.query = query;
+    root.dataset.isolated = isolated ? isolated.label : "";
+    root.dataset.matches = String(found);
     root.dataset.visibleNodes = String(visibleNodes);
     root.dataset.visibleEdges = String(visibleEdges);
-    status.textContent = nodes.length === 0 ? "No guideline citations in this graph."
-      : visibleNodes + " nodes and " + visibleEdges + " edges shown";
+    document.getElementById("colour-legend").textContent = outcome === "all"
+      ? "edge colour: share of its items overturned"
+      : "edge colour: " + outcome + " items only";
+    updateStatus();
+    if (view === "losses") renderLosses();
   }
 
-  // One step of the simulation.  Guidelines keep to a left column and treatment categories to a
-  // right one; along a column, springs pull the two ends of each edge to the same height (a
-  // weighted barycentre) and a sweep keeps neighbours at least a label's height apart, so the
-  // layout is readable, near-linear in size and comes to rest.
-  function tick() {
-    edges.forEach(function (e) {
-      if (!e.visible) return;
-      var f = (e.b.y - e.a.y) * 0.5 * alpha * e.strength;
-      e.a.vy += f / e.a.degree; e.b.vy -= f / e.b.degree;
-    });
-    columns.forEach(function (column) {
-      var shown = column.filter(function (n) { return n.visible; });
-      shown.forEach(function (n) {
-        n.vy -= n.y * 0.002 * alpha;
-        n.vy *= 0.55;
-        n.y += n.vy;
-      });
-      shown.sort(function (p, q) { return p.y - q.y || p.index - q.index; });
-      for (var pass = 0; pass < 2; pass++) {
-        for (var i = 1; i < shown.length; i++) {
-          var p = shown[i - 1], q = shown[i], gap = Math.max(p.r + q.r + 4, SPACING);
-          var overlap = p.y + gap - q.y;
-          if (overlap > 0) { p.y -= overlap / 2; q.y += overlap / 2; }
-        }
-      }
-    });
-    alpha *= DECAY;
-    ticks++;
+  function updateStatus() {
+    var shown = nodes.filter(function (n) { return n.visible; }).length;
+    var edgesShown = edges.filter(function (e) { return e.visible; }).length;
+    var text = nodes.length === 0 ? "No guideline citations in this graph."
+      : shown + " nodes and " + edgesShown + " edges shown";
+    if (isolated) text += " (neighbours of " + isolated.label + ")";
+    else if (query) text += " (" + root.dataset.matches + " matching \u201c" + query + "\u201d)";
+    if (offScreen > 0) {
+      text += "; " + offScreen + " more out of view: drag or wheel, double-click for the whole";
+    }
+    if (hiddenLabels > 0) {
+      text += "; " + hiddenLabels + " labels hidden at this zoom: zoom in (wheel) or hover";
+    }
+    status.textContent = text;
   }
+
+  // ------------------------------------------------------------------ drawing
 
   function resize() {
     var rect = canvas.parentElement.getBoundingClientRect();
@@ -123,122 +172,213 @@
     canvas.style.height = height + "px";
   }
 
+  // Fit "labels": the scale at which every label has room (1), narrower if the width asks,
+  // the top of the columns at the top; fit "all": everything in view (labels may then hide).
   function fit() {
-    var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    var minY = Infinity, maxY = -Infinity;
     nodes.forEach(function (n) {
       if (!n.visible) return;
-      minX = Math.min(minX, n.x - n.r); maxX = Math.max(maxX, n.x + n.r);
-      minY = Math.min(minY, n.y - n.r); maxY = Math.max(maxY, n.y + n.r);
+      minY = Math.min(minY, n.y - half(n)); maxY = Math.max(maxY, n.y + half(n));
     });
-    if (minX === Infinity) { view = { x: width / 2, y: height / 2, k: 1 }; return; }
-    var margin = 260; // room for the labels beside each column
-    var k = Math.min((width - 2 * margin) / Math.max(1, maxX - minX),
-                     (height - 40) / Math.max(1, maxY - minY), 1.3);
-    k = Math.max(k, 0.02);
-    view.k = k;
-    view.x = width / 2 - k * (minX + maxX) / 2;
-    view.y = height / 2 - k * (minY + maxY) / 2;
+    if (minY === Infinity) { cam = { x: width / 2, y: height / 2, k: 1 }; return; }
+    var margin = LABEL_WIDTH + 40;
+    var kw = (width - 2 * margin) / (2 * COLUMN_X + 40);
+    var kh = (height - 30) / Math.max(1, maxY - minY);
+    var k = fitMode === "all" ? Math.min(kw, kh, 1.3) : Math.min(Math.max(kh, 1), kw, 1.3);
+    cam.k = Math.max(k, 0.02);
+    cam.x = width / 2;
+    cam.y = cam.k * (maxY - minY) <= height - 30 ? height / 2 - cam.k * (minY + maxY) / 2
+      : 15 - cam.k * minY;
   }
 
-  function truncate(text, n) { return text.length > n ? text.slice(0, n - 1) + "\u2026" : text; }
-
   function draw() {
-    if (autoFit) fit();
+    if (fitMode) fit();
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    ctx.setTransform(dpr * view.k, 0, 0, dpr * view.k, dpr * view.x, dpr * view.y);
+    ctx.setTransform(dpr * cam.k, 0, 0, dpr * cam.k, dpr * cam.x, dpr * cam.y);
     var drawnEdges = 0, drawnNodes = 0;
-    ctx.globalAlpha = 0.75;
     edges.forEach(function (e) {
       if (!e.visible) return;
+      ctx.globalAlpha = e === hover ? 1 : fade(e.weight);
       ctx.strokeStyle = colour(e.rate);
-      ctx.lineWidth = (e === hover ? e.width + 3 : e.width) / view.k;
-      ctx.beginPath(); ctx.moveTo(e.a.x, e.a.y); ctx.lineTo(e.b.x, e.b.y); ctx.stroke();
+      ctx.lineWidth = (e === hover ? e.width + 3 : e.width) / cam.k;
+      // control points at a third and two thirds of the way: x moves evenly along the curve
+      // and y eases as y = a + (b - a)(3t² - 2t³), as in the PNG (and in find())
+      var dx = (e.b.x - e.a.x) / 3;
+      ctx.beginPath(); ctx.moveTo(e.a.x, e.a.y);
+      ctx.bezierCurveTo(e.a.x + dx, e.a.y, e.b.x - dx, e.b.y, e.b.x, e.b.y); ctx.stroke();
       drawnEdges++;
     });
     ctx.globalAlpha = 1;
     nodes.forEach(function (n) {
       if (!n.visible) return;
       ctx.fillStyle = n.kind === "guideline" ? "#1b9e77" : "#7570b3";
-      ctx.strokeStyle = n === hover ? "#000" : "#fff";
-      ctx.lineWidth = 1.5 / view.k;
+      ctx.strokeStyle = n === hover || n === isolated ? "#000" : "#fff";
+      ctx.lineWidth = 1.5 / cam.k;
       ctx.beginPath();
-      var r = Math.max(n.r, 2 / view.k);
+      var r = Math.max(n.r, 2 / cam.k);
       if (n.kind === "guideline") ctx.arc(n.x, n.y, r, 0, 2 * Math.PI);
       else ctx.rect(n.x - r, n.y - r, 2 * r, 2 * r);
       ctx.fill(); ctx.stroke();
       drawnNodes++;
     });
-    // Labels in screen space, biggest nodes first, skipping any that would overlap one already
-    // written on the same side: every label shown is legible.
+    // Labels in screen space, whole and wrapped, biggest nodes first; one that would overlap a
+    // label already written on its side is left for hover or zoom, and counted in the status.
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.font = "12px system-ui, sans-serif";
+    ctx.font = FONT;
     ctx.textBaseline = "middle";
     var shown = nodes.filter(function (n) { return n.visible; });
     shown.sort(function (p, q) { return q.weight - p.weight || p.index - q.index; });
     var placed = [[], []], labelled = 0;
-    for (var i = 0; i < shown.length && labelled < 200; i++) {
-      var n = shown[i], sx = view.x + view.k * n.x, sy = view.y + view.k * n.y;
+    shown.forEach(function (n) {
+      var sx = cam.x + cam.k * n.x, sy = cam.y + cam.k * n.y;
       var left = n.kind === "guideline", side = left ? 0 : 1;
-      if (placed[side].some(function (y) { return Math.abs(y - sy) < 13; })) continue;
-      placed[side].push(sy);
+      var h = n.lines.length * LINE, top = sy - h / 2, bottom = sy + h / 2;
+      if (bottom < 0 || top > height) return;  // off screen: not hidden, just not in view
+      if (placed[side].some(function (s) { return top < s[1] - 1 && bottom > s[0] + 1; })) return;
+      placed[side].push([top, bottom]);
       labelled++;
       ctx.textAlign = left ? "right" : "left";
-      var text = truncate(n.label, 38), offset = Math.max(n.r * view.k, 2) + 5;
-      ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.85)";
-      ctx.strokeText(text, left ? sx - offset : sx + offset, sy);
-      ctx.fillStyle = "#222";
-      ctx.fillText(text, left ? sx - offset : sx + offset, sy);
-    }
+      var offset = Math.max(n.r * cam.k, 2) + 5, x = left ? sx - offset : sx + offset;
+      n.lines.forEach(function (line, i) {
+        var y = top + LINE / 2 + i * LINE;
+        ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.85)";
+        ctx.strokeText(line, x, y);
+        ctx.fillStyle = "#222";
+        ctx.fillText(line, x, y);
+      });
+    });
+    var onScreen = shown.filter(function (n) {
+      var sy = cam.y + cam.k * n.y, h = n.lines.length * LINE / 2;
+      return sy + h >= 0 && sy - h <= height;
+    }).length;
+    hiddenLabels = onScreen - labelled;
+    offScreen = shown.length - onScreen;
     root.dataset.labels = String(labelled);
+    root.dataset.hiddenLabels = String(hiddenLabels);
     root.dataset.drawnNodes = String(drawnNodes);
     root.dataset.drawnEdges = String(drawnEdges);
+    updateStatus();
   }
 
   function frame() {
     var start = performance.now();
-    // Several steps per frame while the budget allows, so large graphs settle quickly.
-    do { tick(); } while (alpha >= ALPHA_MIN && performance.now() - start < 12);
     draw();
-    frameMs = 0.8 * frameMs + 0.2 * (performance.now() - start);
+    ticks++;
+    frameMs = performance.now() - start;
     root.dataset.frameMs = frameMs.toFixed(1);
     root.dataset.ticks = String(ticks);
-    if (alpha >= ALPHA_MIN) {
-      window.requestAnimationFrame(frame);
-    } else {
-      loopRunning = false;
-      settled = true;
-      root.dataset.settled = "true";
-    }
+    root.dataset.settled = "true";
   }
 
-  function restart(heat) {
-    alpha = Math.max(alpha, heat);
-    settled = false;
-    root.dataset.settled = "false";
-    if (!loopRunning) { loopRunning = true; window.requestAnimationFrame(frame); }
+  // ------------------------------------------------------------------ the losses matrix
+  // Guidelines (rows) x treatment categories (columns): "k/n", k of the n items citing the
+  // guideline (by the chosen party) for the category overturned; colour k/n; n < SMALL_N pale.
+  var rank = DATA.rank || "overturned";
+  var RANK_TEXT = { volume: "most items", overturned: "most items overturned",
+                    rate: "highest overturn rate (fewer than " + SMALL_N + " items last)" };
+  function rankKey(n, k) {
+    if (rank === "volume") return [-n, -k];
+    if (rank === "overturned") return [-k, -n];
+    return [n < SMALL_N ? 1 : 0, -(n ? k / n : 0), -n];
+  }
+  function compare(a, b) {
+    for (var i = 0; i < a.length; i++) { if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1; }
+    return 0;
+  }
+  function cellStyle(td, n, k) {
+    td.textContent = k + "/" + n;
+    td.style.background = colour(n ? k / n : 0);
+    td.style.opacity = n >= SMALL_N ? "1" : "0.55";
+    if (n < SMALL_N) td.className = "small";
+    if (n >= SMALL_N && k / n > 0.55) td.style.color = "#fff";
+    td.title = k + " of " + n + " items overturned" + (n < SMALL_N ? " (few items)" : "");
+  }
+  function renderLosses() {
+    var top = DATA.top > 0 ? DATA.top : Infinity;
+    var rows = columns[0].filter(function (g) {
+      return g.f[party].all[0] > 0 && (!query || matches(g));
+    });
+    rows.sort(function (p, q) {
+      return compare(rankKey(p.f[party].all[0], p.f[party].overturned[0]),
+                     rankKey(q.f[party].all[0], q.f[party].overturned[0])) ||
+        (p.label < q.label ? -1 : p.label > q.label ? 1 : 0);
+    });
+    var total = rows.length;
+    rows = rows.slice(0, top);
+    var cell = {}, volume = new Map();
+    edges.forEach(function (e) {
+      var n = e.f[party].all[0];
+      if (!n || rows.indexOf(e.a) < 0) return;
+      cell[e.a.index + ":" + e.b.index] = [n, e.f[party].overturned[0]];
+      volume.set(e.b, (volume.get(e.b) || 0) + n);
+    });
+    var cols = Array.from(volume.keys()).sort(function (p, q) {
+      return volume.get(q) - volume.get(p) || (p.label < q.label ? -1 : 1);
+    }).slice(0, top);
+    var table = document.getElementById("losses-table");
+    var head = document.createElement("thead"), tr = document.createElement("tr");
+    tr.appendChild(document.createElement("th"));
+    cols.concat([null]).forEach(function (t) {
+      var th = document.createElement("th");
+      th.textContent = t ? t.label : "all categories";
+      tr.appendChild(th);
+    });
+    head.appendChild(tr);
+    var body = document.createElement("tbody");
+    rows.forEach(function (g) {
+      var row = document.createElement("tr"), th = document.createElement("th");
+      th.textContent = g.label; row.appendChild(th);
+      cols.forEach(function (t) {
+        var td = document.createElement("td"), c = cell[g.index + ":" + t.index];
+        if (c) cellStyle(td, c[0], c[1]);
+        row.appendChild(td);
+      });
+      var all = document.createElement("td");
+      cellStyle(all, g.f[party].all[0], g.f[party].overturned[0]);
+      all.className += " total";
+      row.appendChild(all);
+      body.appendChild(row);
+    });
+    table.replaceChildren(head, body);
+    var who = { any: "any party", ca: "the claims administrator", er: "the expert reviewer" };
+    document.getElementById("losses-caption").textContent =
+      "Items overturned / items citing the guideline (cited by " + who[party] + "): " +
+      rows.length + " of " + total + " guidelines, those with " + RANK_TEXT[rank] + "; " +
+      cols.length + " treatment categories with most items. Pale italic: fewer than " +
+      SMALL_N + " items.";
+    document.querySelectorAll("button[data-rank]").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.rank === rank));
+    });
+    var losses = document.getElementById("losses");
+    losses.dataset.rows = String(rows.length);
+    losses.dataset.columns = String(cols.length);
+    losses.dataset.rank = rank;
+    losses.dataset.first = rows.length ? rows[0].label : "";
   }
 
   // ------------------------------------------------------------------ interaction
 
-  function toWorld(px, py) { return [(px - view.x) / view.k, (py - view.y) / view.k]; }
+  function toWorld(px, py) { return [(px - cam.x) / cam.k, (py - cam.y) / cam.k]; }
 
   function find(px, py) {
     var w = toWorld(px, py), best = null, bestD = Infinity;
     nodes.forEach(function (n) {
       if (!n.visible) return;
       var d = Math.hypot(n.x - w[0], n.y - w[1]);
-      if (d < n.r + 4 / view.k && d < bestD) { best = n; bestD = d; }
+      if (d < n.r + 4 / cam.k && d < bestD) { best = n; bestD = d; }
     });
     if (best) return best;
-    var tol = 5 / view.k;
+    var tol = 5 / cam.k;
     edges.forEach(function (e) {
       if (!e.visible) return;
       var ax = e.a.x, ay = e.a.y, bx = e.b.x, by = e.b.y;
-      var dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy || 1;
-      var t = Math.max(0, Math.min(1, ((w[0] - ax) * dx + (w[1] - ay) * dy) / len2));
-      var d = Math.hypot(ax + t * dx - w[0], ay + t * dy - w[1]);
-      if (d < tol + e.width / 2 / view.k && d < bestD) { best = e; bestD = d; }
+      // the curve's height at the pointer's x (a cubic ease between the two ends)
+      var t = (w[0] - ax) / (bx - ax);
+      if (t < 0 || t > 1) return;
+      var y = ay + (by - ay) * (3 * t * t - 2 * t * t * t);
+      var d = Math.abs(y - w[1]);
+      if (d < tol + e.width / 2 / cam.k && d < bestD) { best = e; bestD = d; }
     });
     return best;
   }
@@ -248,17 +388,18 @@
     var who = { any: "all parties", ca: "claims administrator", er: "expert reviewer" }[party];
     if (thing.kind) {
       out.push(thing.label);
-      out.push(thing.kind === "guideline" ? "guideline (" + DATA.level + ")"
+      out.push(thing.kind === "guideline" ? "guideline (" + DATA.level + " level)"
                                           : "treatment category");
     } else {
       out.push(thing.a.label + " \u2014 " + thing.b.label);
     }
-    out.push("citations (" + who + "): " + c.all[1]);
     out.push("items: " + c.all[0] + " \u2014 upheld " + c.upheld[0] +
-             ", overturned " + c.overturned[0]);
+             ", overturned " + c.overturned[0] + " (cited by " + who + ")");
     if (c.all[0] > 0) {
-      out.push("overturn rate: " + Math.round(100 * c.overturned[0] / c.all[0]) + "%");
+      out.push("overturn rate: " + Math.round(100 * c.overturned[0] / c.all[0]) + "%" +
+               (c.all[0] < SMALL_N ? " (few items)" : ""));
     }
+    out.push("citations: " + c.all[1]);
     if (thing.examples && thing.examples.length) out.push("e.g. " + thing.examples.join(", "));
     return out;
   }
@@ -273,8 +414,8 @@
     }));
     tip.hidden = false;
     var box = canvas.parentElement.getBoundingClientRect();
-    tip.style.left = Math.min(px + 14, box.width - 320) + "px";
-    tip.style.top = Math.min(py + 14, box.height - 120) + "px";
+    tip.style.left = Math.max(0, Math.min(px + 14, box.width - 330)) + "px";
+    tip.style.top = Math.max(0, Math.min(py + 14, box.height - 140)) + "px";
   }
 
   var dragging = null;
@@ -282,52 +423,88 @@
     var rect = canvas.getBoundingClientRect();
     var px = ev.clientX - rect.left, py = ev.clientY - rect.top;
     if (dragging) {
-      view.x = dragging.vx + (px - dragging.px); view.y = dragging.vy + (py - dragging.py);
-      autoFit = false; draw(); return;
+      if (Math.abs(px - dragging.px) + Math.abs(py - dragging.py) > 3) dragging.moved = true;
+      cam.x = dragging.vx + (px - dragging.px); cam.y = dragging.vy + (py - dragging.py);
+      fitMode = null; draw(); return;
     }
     var found = find(px, py);
-    if (found !== hover) { hover = found; if (!loopRunning) draw(); }
+    if (found !== hover) { hover = found; draw(); }
     showTip(found, px, py);
     root.dataset.hover = !found ? "" :
       found.kind ? found.label : found.a.label + " | " + found.b.label;
   });
   canvas.addEventListener("mouseleave", function () {
     hover = null; tip.hidden = true;
-    if (!loopRunning) draw();
+    draw();
   });
   canvas.addEventListener("mousedown", function (ev) {
     var rect = canvas.getBoundingClientRect();
-    dragging = { px: ev.clientX - rect.left, py: ev.clientY - rect.top, vx: view.x, vy: view.y };
+    dragging = { px: ev.clientX - rect.left, py: ev.clientY - rect.top, vx: cam.x, vy: cam.y,
+                 moved: false };
   });
-  window.addEventListener("mouseup", function () { dragging = null; });
+  window.addEventListener("mouseup", function (ev) {
+    var was = dragging;
+    dragging = null;
+    if (!was || was.moved || ev.target !== canvas) return;
+    // A click (no drag): isolate the node under the pointer, or show everything again.
+    var found = find(was.px, was.py);
+    isolate(found && found.kind && found !== isolated ? found : null);
+  });
+  function isolate(node) {
+    isolated = node;
+    applyFilter(); draw();
+  }
   canvas.addEventListener("wheel", function (ev) {
     ev.preventDefault();
     var rect = canvas.getBoundingClientRect();
     var px = ev.clientX - rect.left, py = ev.clientY - rect.top;
-    var w = toWorld(px, py), k = view.k * Math.exp(-ev.deltaY * 0.0015);
-    view.k = Math.max(0.01, Math.min(20, k));
-    view.x = px - w[0] * view.k; view.y = py - w[1] * view.k;
-    autoFit = false; draw();
+    var w = toWorld(px, py), k = cam.k * Math.exp(-ev.deltaY * 0.0015);
+    cam.k = Math.max(0.01, Math.min(20, k));
+    cam.x = px - w[0] * cam.k; cam.y = py - w[1] * cam.k;
+    fitMode = null; draw();
   }, { passive: false });
-  canvas.addEventListener("dblclick", function () { autoFit = true; draw(); });
+  canvas.addEventListener("dblclick", function () {
+    fitMode = fitMode === "all" ? "labels" : "all"; draw();
+  });
+  window.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && isolated) isolate(null);
+  });
 
+  function press(selector, button) {
+    document.querySelectorAll(selector).forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b === button));
+    });
+  }
   document.querySelectorAll("button[data-party]").forEach(function (button) {
     button.addEventListener("click", function () {
-      party = button.dataset.party;
-      document.querySelectorAll("button[data-party]").forEach(function (b) {
-        b.setAttribute("aria-pressed", String(b === button));
-      });
-      applyFilter(); restart(0.3); draw();
+      party = button.dataset.party; press("button[data-party]", button);
+      applyFilter(); draw();
     });
   });
   document.querySelectorAll("button[data-outcome]").forEach(function (button) {
     button.addEventListener("click", function () {
-      outcome = button.dataset.outcome;
-      document.querySelectorAll("button[data-outcome]").forEach(function (b) {
-        b.setAttribute("aria-pressed", String(b === button));
-      });
-      applyFilter(); restart(0.3); draw();
+      outcome = button.dataset.outcome; press("button[data-outcome]", button);
+      applyFilter(); draw();
     });
+  });
+  document.querySelectorAll("button[data-rank]").forEach(function (button) {
+    button.addEventListener("click", function () { rank = button.dataset.rank; renderLosses(); });
+  });
+  document.querySelectorAll("button[data-view]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      view = button.dataset.view; press("button[data-view]", button);
+      root.hidden = view !== "network";
+      document.getElementById("losses").hidden = view !== "losses";
+      document.querySelectorAll("button[data-outcome]").forEach(function (b) {
+        b.disabled = view !== "network";
+      });
+      if (view === "losses") renderLosses(); else { resize(); draw(); }
+    });
+  });
+  search.addEventListener("input", function () {
+    query = search.value.trim().toLowerCase();
+    isolated = null;
+    applyFilter(); draw();
   });
   window.addEventListener("resize", function () { resize(); draw(); });
 
@@ -336,12 +513,13 @@
     positions: function () {
       return nodes.filter(function (n) { return n.visible; }).map(function (n) {
         return { id: n.id, label: n.label, kind: n.kind,
-                 x: view.x + view.k * n.x, y: view.y + view.k * n.y };
+                 x: cam.x + cam.k * n.x, y: cam.y + cam.k * n.y, worldY: n.y };
       });
     },
+    fit: function (mode) { fitMode = mode; draw(); },
   };
 
   resize();
   applyFilter();
-  restart(1);
+  window.requestAnimationFrame(frame);
 })();

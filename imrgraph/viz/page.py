@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from imrgraph.viz.network import GUIDELINE, bipartite_order
+from imrgraph.viz.network import GUIDELINE, RATE_COLOURS, SMALL_N, bipartite_order
 
 #: Node count above which the HTML page keeps only the heaviest edges (said on the page).
 MAX_NODES = 300
@@ -30,8 +30,8 @@ def _asset(name: str) -> str:
     return (resources.files(__package__) / name).read_text(encoding="utf-8")
 
 
-def page_data(graph: nx.Graph, total_nodes: int, total_edges: int, threshold: int
-              ) -> dict[str, Any]:
+def page_data(graph: nx.Graph, total_nodes: int, total_edges: int, threshold: int,
+              party: str = "any", rank: str = "overturned", top: int = 15) -> dict[str, Any]:
     """The JSON the page script reads: nodes, edges (by index) and per-filter counts."""
     left, right = bipartite_order(graph)  # a good start: the page's layout only refines it
     order = left + right
@@ -51,7 +51,8 @@ def page_data(graph: nx.Graph, total_nodes: int, total_edges: int, threshold: in
         "level": graph.graph.get("level", ""),
         "treatment_level": graph.graph.get("treatment_level", ""),
         "nodes": nodes, "edges": edges, "total_nodes": total_nodes, "total_edges": total_edges,
-        "threshold": threshold,
+        "threshold": threshold, "party": party, "rank": rank, "top": top,
+        "rate_colours": list(RATE_COLOURS), "small_n": SMALL_N,
     }
 
 
@@ -62,7 +63,8 @@ def _json_for_script(data: Any) -> str:
 
 
 def render_html(graph: nx.Graph, *, total_nodes: int | None = None,
-                total_edges: int | None = None, threshold: int = 1, title: str = "") -> str:
+                total_edges: int | None = None, threshold: int = 1, title: str = "",
+                party: str = "any", rank: str = "overturned", top: int = 15) -> str:
     """A self-contained page: data, style and script inline.
 
     ``page.html`` marks where values go with ``@@NAME@@`` (TITLE, LEVEL, LETTERS, ITEMS, PRUNED,
@@ -70,7 +72,7 @@ def render_html(graph: nx.Graph, *, total_nodes: int | None = None,
     """
     total_nodes = graph.number_of_nodes() if total_nodes is None else total_nodes
     total_edges = graph.number_of_edges() if total_edges is None else total_edges
-    data = page_data(graph, total_nodes, total_edges, threshold)
+    data = page_data(graph, total_nodes, total_edges, threshold, party, rank, top)
     level = html.escape(str(graph.graph.get("level", "")))
     letters = int(graph.graph.get("letters", 0))
     items = int(graph.graph.get("items", 0))
