@@ -11,22 +11,30 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import CORPUS
 
 from imrgraph.errors import IngestError
+from imrgraph.ingest import pdf_text
 from imrgraph.pdf import (
+    ENGINES,
     clean_pages,
+    furniture_form,
     layout_text_normalise,
-    pdf_text,
     rejoin_soft_hyphens,
 )
 
-CORPUS = pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 REAL_PDF = CORPUS / "real" / "pdf"
 REAL_TEXT = CORPUS / "real" / "text"
 SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
 PDFS = sorted(REAL_PDF.glob("*.pdf"))
 
 needs_corpus = pytest.mark.skipif(not PDFS, reason="real corpus PDFs not present")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Every PDF engine imrgraph offers is held to the same tests."""
+    return request.param
 
 DATE = r"\d{2}/\d{2}/\d{4}"
 #: Header table as a whitespace-collapsed reading of the text: (label, value pattern).
@@ -98,8 +106,8 @@ def allowed_difference(ref_words: list[str], got_words: list[str]) -> bool:
 # --- the real letters ----------------------------------------------------------------------
 @needs_corpus
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
-def test_real_pdf_text_matches_reference(pdf: pathlib.Path) -> None:
-    got = pdf_text(pdf)
+def test_real_pdf_text_matches_reference(pdf: pathlib.Path, engine: str) -> None:
+    got = pdf_text(pdf, engine=engine)
     ref = reference(pdf.stem)
     ref_words, got_words = ref.split(), got.split()
     assert len(got_words) > 300
@@ -221,6 +229,57 @@ def test_clean_pages_drops_page_numbers_and_running_lines() -> None:
     assert clean_pages(["body\n2004"]) == "body\n2004\n"
 
 
+#: A reviewer's closing sentence, repeated word for word for two items of one letter; in a
+#: real letter (CM17-0003619) it ends page 2 and page 3, so it repeats at the foot of pages.
+RATIONALE = [
+    "conservative treatment the requested diagnostic studies would not be supported at this"
+    " time. As",
+    "such, the request is not medically necessary.",
+]
+
+
+def test_clean_pages_keeps_a_body_sentence_repeated_at_page_ends() -> None:
+    pages = [
+        "Case Number: CM17-0003619\nItem 1: Upheld\nClaims Administrator guideline: none",
+        "MAXIMUS guideline: Decision based on MTUS\nbody of item one\n" + "\n".join(RATIONALE),
+        "Item 2: Upheld\nbody of item two\n" + "\n".join(RATIONALE) + "\n",
+    ]
+    got = clean_pages(pages)
+    assert got.count(RATIONALE[1]) == 2 and got.count(RATIONALE[0]) == 2
+    assert got.split() == "\n".join(pages).split()
+    # The same shape with real furniture: the running footer and the page numbers go.
+    footer = "IMR Final Determination CM17-0003619"
+    with_furniture = [f"{p}\n{footer}\nPage {n} of 3" for n, p in enumerate(pages, 1)]
+    assert clean_pages(with_furniture) == got
+
+
+@pytest.mark.parametrize(
+    ("line", "furniture"),
+    [
+        ("IMR Final Determination CM15-0000001", True),
+        ("Independent Medical Review - Final Determination Letter", True),
+        ("Case CM16-0213037 - Page 2 of 4", True),
+        ("Page 3", True),
+        (RATIONALE[0], False),
+        (RATIONALE[1], False),
+        ("Nerve Conduction Study of the right upper extremity: Upheld", False),
+        ("the medical condition and disputed items/Service.", False),
+    ],
+)
+def test_furniture_form(line: str, furniture: bool) -> None:
+    assert furniture_form(line) is furniture
+
+
+def test_repeated_rationale_survives_a_real_pdf(tmp_path: pathlib.Path, engine: str) -> None:
+    """Three pages as in CM17-0003619: the sentence ends pages 2 and 3, a footer on each."""
+    body = [["Case Number: CM17-0003619", "Item 1: Upheld", "Claims Administrator guideline:"],
+            ["MAXIMUS guideline: Decision based on MTUS", "body of item one", *RATIONALE],
+            ["Item 2: Upheld", "body of item two", *RATIONALE]]
+    pdf = make_pdf(tmp_path / "repeat.pdf", body)
+    got = pdf_text(pdf, engine=engine)
+    assert got.split() == " ".join(" ".join(p) for p in body).split()
+
+
 # --- letters generated from the seed texts -------------------------------------------------
 RUNNING_HEADER = "Independent Medical Review - Final Determination Letter"
 
@@ -278,6 +337,7 @@ def split_pages(lines: list[str], n: int) -> list[list[str]]:
     ids=["one-page", "three-pages", "three-pages-furniture-first", "four-pages-no-header"],
 )
 def test_generated_letters_round_trip(
+    engine: str,
     tmp_path: pathlib.Path,
     seed: pathlib.Path,
     n_pages: int,
@@ -290,21 +350,21 @@ def test_generated_letters_round_trip(
     pdf = make_pdf(
         tmp_path / f"{seed.stem}.pdf", pages, header=header, furniture_first=furniture_first
     )
-    got = pdf_text(pdf)
+    got = pdf_text(pdf, engine=engine)
     assert got.split() == " ".join(lines).split()
     assert not re.search(r"Page \d+ of \d+", got)
     assert RUNNING_HEADER not in got
 
 
 # --- hostile files -------------------------------------------------------------------------
-def assert_ingest_error(path: pathlib.Path, reason: str) -> None:
+def assert_ingest_error(path: pathlib.Path, reason: str, engine: str) -> None:
     with pytest.raises(IngestError) as info:
-        pdf_text(path)
+        pdf_text(path, engine=engine)
     assert path.name in str(info.value)
     assert re.search(reason, info.value.reason, re.IGNORECASE), info.value.reason
 
 
-def test_password_protected_pdf(tmp_path: pathlib.Path) -> None:
+def test_password_protected_pdf(tmp_path: pathlib.Path, engine: str) -> None:
     from pypdf import PdfReader, PdfWriter
 
     plain = make_pdf(tmp_path / "plain.pdf", [["Case Number: CM15-0000001", "some text"]])
@@ -315,7 +375,7 @@ def test_password_protected_pdf(tmp_path: pathlib.Path) -> None:
     locked = tmp_path / "locked.pdf"
     with locked.open("wb") as fh:
         writer.write(fh)
-    assert_ingest_error(locked, "encrypted PDF: a password is required")
+    assert_ingest_error(locked, "encrypted PDF: a password is required", engine)
     # The same file with an empty user password reads.
     writer = PdfWriter()
     for page in PdfReader(plain).pages:
@@ -324,41 +384,41 @@ def test_password_protected_pdf(tmp_path: pathlib.Path) -> None:
     open_pdf = tmp_path / "open.pdf"
     with open_pdf.open("wb") as fh:
         writer.write(fh)
-    assert "CM15-0000001" in pdf_text(open_pdf)
+    assert "CM15-0000001" in pdf_text(open_pdf, engine=engine)
 
 
 @needs_corpus
-def test_truncated_real_pdf(tmp_path: pathlib.Path) -> None:
+def test_truncated_real_pdf(tmp_path: pathlib.Path, engine: str) -> None:
     data = PDFS[0].read_bytes()
     half = tmp_path / "half.pdf"
     half.write_bytes(data[: len(data) // 2])
-    assert_ingest_error(half, "truncated or corrupt")
+    assert_ingest_error(half, "truncated or corrupt", engine)
     # Cut short but given a fake end marker: pypdf's own failure is still an IngestError.
     faked = tmp_path / "faked.pdf"
     faked.write_bytes(data[: len(data) // 2] + b"\n%%EOF\n")
-    assert_ingest_error(faked, "corrupt")
+    assert_ingest_error(faked, "corrupt", engine)
 
 
-def test_random_bytes_with_pdf_header(tmp_path: pathlib.Path) -> None:
+def test_random_bytes_with_pdf_header(tmp_path: pathlib.Path, engine: str) -> None:
     rng = random.Random(7)
     for k in range(5):
         body = bytes(rng.getrandbits(8) for _ in range(4000))
         junk = tmp_path / f"junk{k}.pdf"
         junk.write_bytes(b"%PDF-1.7\n" + body + (b"\n%%EOF\n" if k % 2 else b""))
-        assert_ingest_error(junk, "corrupt|truncated|no extractable text")
+        assert_ingest_error(junk, "corrupt|truncated|no extractable text", engine)
 
 
-def test_zero_bytes_and_not_a_pdf(tmp_path: pathlib.Path) -> None:
+def test_zero_bytes_and_not_a_pdf(tmp_path: pathlib.Path, engine: str) -> None:
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
-    assert_ingest_error(empty, "empty file")
+    assert_ingest_error(empty, "empty file", engine)
     text = tmp_path / "letter.pdf"
     text.write_text("Case Number: CM15-0000001\n")
-    assert_ingest_error(text, "not a PDF")
-    assert_ingest_error(tmp_path / "missing.pdf", "cannot read file")
+    assert_ingest_error(text, "not a PDF", engine)
+    assert_ingest_error(tmp_path / "missing.pdf", "cannot read: no such file", engine)
 
 
-def test_image_only_pdf(tmp_path: pathlib.Path) -> None:
+def test_image_only_pdf(tmp_path: pathlib.Path, engine: str) -> None:
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "scan.pdf"
@@ -366,13 +426,14 @@ def test_image_only_pdf(tmp_path: pathlib.Path) -> None:
     c.rect(72, 72, 400, 600, fill=1)
     c.showPage()
     c.save()
-    assert_ingest_error(path, r"no extractable text \(scanned image\?\)")
+    assert_ingest_error(path, r"no extractable text \(scanned image\?\)", engine)
 
 
-def test_size_and_page_limits(tmp_path: pathlib.Path) -> None:
+def test_size_and_page_limits(tmp_path: pathlib.Path, engine: str) -> None:
     pdf = make_pdf(tmp_path / "long.pdf", [["a"], ["b"], ["c"]])
     with pytest.raises(IngestError, match=r"long\.pdf: too many pages: 3 exceeds the 2-page limit"):
-        pdf_text(pdf, max_pages=2)
-    with pytest.raises(IngestError, match=r"long\.pdf: PDF too large: .*100-byte limit"):
-        pdf_text(pdf, max_bytes=100)
-    assert pdf_text(pdf).split() == ["a", "b", "c"]
+        pdf_text(pdf, max_pages=2, engine=engine)
+    too_large = r"long\.pdf: too large for one PDF \(\d+ bytes > 100 bytes\)"
+    with pytest.raises(IngestError, match=too_large):
+        pdf_text(pdf, max_bytes=100, engine=engine)
+    assert pdf_text(pdf, engine=engine).split() == ["a", "b", "c"]
