@@ -105,6 +105,7 @@ def allowed_difference(ref_words: list[str], got_words: list[str]) -> bool:
 
 # --- the real letters ----------------------------------------------------------------------
 @needs_corpus
+@pytest.mark.corpus
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_real_pdf_text_matches_reference(pdf: pathlib.Path, engine: str) -> None:
     got = pdf_text(pdf, engine=engine)
@@ -129,6 +130,7 @@ def test_real_pdf_text_matches_reference(pdf: pathlib.Path, engine: str) -> None
 
 
 @needs_corpus
+@pytest.mark.corpus
 def test_real_pdfs_are_aes_encrypted_with_empty_password() -> None:
     from pypdf import PdfReader
 
@@ -138,6 +140,7 @@ def test_real_pdfs_are_aes_encrypted_with_empty_password() -> None:
 
 
 @needs_corpus
+@pytest.mark.corpus
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_layout_text_normalised_keeps_header_and_items(pdf: pathlib.Path) -> None:
@@ -388,6 +391,7 @@ def test_password_protected_pdf(tmp_path: pathlib.Path, engine: str) -> None:
 
 
 @needs_corpus
+@pytest.mark.corpus
 def test_truncated_real_pdf(tmp_path: pathlib.Path, engine: str) -> None:
     data = PDFS[0].read_bytes()
     half = tmp_path / "half.pdf"

@@ -50,6 +50,7 @@ def lost_words(raw: str, got: str) -> Counter[str]:
 
 
 @needs_corpus
+@pytest.mark.corpus
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_pdf_record_equals_text_record(pdf: Path, engine: str) -> None:
@@ -57,6 +58,7 @@ def test_pdf_record_equals_text_record(pdf: Path, engine: str) -> None:
 
 
 @needs_corpus
+@pytest.mark.corpus
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_every_word_of_the_raw_text_survives(pdf: Path, engine: str) -> None:
@@ -81,6 +83,7 @@ def test_engine_env_variable_picks_the_engine(engine: str, monkeypatch: pytest.M
 
 
 @needs_corpus
+@pytest.mark.corpus
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_pdftotext_layout_record_equals_text_record(pdf: Path) -> None:
@@ -100,6 +103,7 @@ def test_generated_seed_pdf_parses_like_the_seed(seed: Path, pages: int, tmp_pat
     assert essence(parse_letter(read_letter(pdf))) == essence(parse_letter(read_letter(seed)))
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus (../shared/corpus) is absent")
 def test_corpus_pdfs_present() -> None:
     assert len(PDFS) == 72
