@@ -221,7 +221,7 @@ def clean_pages(pages: list[str]) -> str:
     header/footer is a line of :func:`furniture_form` found, digits masked, at the same end of
     every page (or every page but the first), at least two of them: a one-page letter can only
     lose its page number, and a body sentence is never dropped however often it repeats.
-    Then soft hyphens are rejoined, trailing spaces dropped and runs of blank lines squeezed.
+    Then soft hyphens are rejoined and spacing normalised (:func:`normalise_whitespace`).
     """
     split = [p.splitlines() for p in pages]
     drop = furniture_lines(split)
@@ -233,16 +233,16 @@ def clean_pages(pages: list[str]) -> str:
 
 
 def normalise_whitespace(text: str) -> str:
-    """Strip trailing spaces and squeeze runs of whitespace-only lines into one blank line."""
+    """One space between words, no leading or trailing spaces, no blank lines.
+
+    The engines agree on the words and the line breaks of a letter but not on spacing: pypdf
+    writes "Date of Injury:  10/13/2016" and a blank line between paragraphs, PDFium one space
+    and no blank lines. Keeping only what they agree on makes the text, and so every span of
+    the record, the same whichever engine read the PDF (checked on the real letters).
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    lines = [ln.rstrip() for ln in text.split("\n")]
-    out: list[str] = []
-    for ln in lines:
-        if ln or (out and out[-1]):
-            out.append(ln)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out) + "\n" if out else ""
+    lines = [" ".join(ln.split()) for ln in text.split("\n")]
+    return "".join(ln + "\n" for ln in lines if ln)
 
 
 # --- reading PDFs -------------------------------------------------------------------------

@@ -66,6 +66,15 @@ def test_every_word_of_the_raw_text_survives(pdf: Path, engine: str) -> None:
     assert not lost_words(raw, pdf_text(pdf, engine=engine))
 
 
+@needs_corpus
+@pytest.mark.corpus
+@pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
+def test_engines_give_the_same_text(pdf: Path) -> None:
+    """Same text, so the same record with the same spans, whichever engine reads the PDF."""
+    first, *others = (pdf_text(pdf, engine=engine) for engine in ENGINES)
+    assert others and all(text == first for text in others)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_engine_env_variable_picks_the_engine(engine: str, monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
