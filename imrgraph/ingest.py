@@ -151,7 +151,7 @@ def _kind(mode: int) -> str:
                        (stat.S_ISSOCK, "a socket")):
         if test(mode):
             return what
-    return "not a regular file"
+    return "an unknown file type"
 
 
 def _regular_file_size(path: str | os.PathLike[str], name: str) -> int:
