@@ -212,6 +212,7 @@ def _prepare_chunk(files: list[str], nt_folder: str) -> dict[str, float]:
     from imrgraph.ingest import read_letter
     from imrgraph.mapping import determination_triples
     from imrgraph.parse import parse_letter
+    from imrgraph.resolve import resolve_determination
 
     parts = {"read_s": 0.0, "parse_s": 0.0, "map_s": 0.0, "nt_s": 0.0, "letters": 0,
              "triples": 0, "items": 0}
@@ -220,7 +221,7 @@ def _prepare_chunk(files: list[str], nt_folder: str) -> dict[str, float]:
         t0 = clock()
         letter = read_letter(path)
         t1 = clock()
-        det = parse_letter(letter)
+        det = resolve_determination(parse_letter(letter), letter.text)
         t2 = clock()
         triples = determination_triples(det)
         t3 = clock()
@@ -273,18 +274,17 @@ def stage_parse_map(a: argparse.Namespace, out: dict[str, Any]) -> None:
 
 
 def _parse_map_chunk(files: list[str]) -> int:
-    from imrgraph.ingest import read_letter
     from imrgraph.mapping import determination_triples
-    from imrgraph.parse import parse_letter
+    from imrgraph.pipeline import read_determination
 
     for path in files:
-        determination_triples(parse_letter(read_letter(path)))
+        determination_triples(read_determination(path))
     return len(files)
 
 
 def _query_specs() -> list[tuple[str, str, dict[str, str]]]:
     """(label, query name, parameters): every named query, guideline-outcomes at each level."""
-    from imrgraph.query import named_queries
+    from imrgraph.sparql import named_queries
 
     specs = []
     for name, q in sorted(named_queries().items()):
@@ -442,9 +442,9 @@ def _store_module() -> Any | None:
 
 
 def _query_module() -> Any:
-    from imrgraph import query
+    from imrgraph import sparql
 
-    return query
+    return sparql
 
 
 def _store_dir(workdir: str, n: int) -> Path:
@@ -476,7 +476,7 @@ def query_texts_digest() -> str:
 def stage_queries(a: argparse.Namespace, out: dict[str, Any]) -> None:
     """Median latency of every named query on an on-disk pyoxigraph store (union graph), rows
     converted to Python values as ``imrgraph query --store`` does."""
-    from imrgraph.query import load_query
+    from imrgraph.sparql import load_query
 
     path = str(Path(a.store_path))
     store_module = _query_module() if _store_module() is not None else None
@@ -489,7 +489,7 @@ def stage_queries(a: argparse.Namespace, out: dict[str, Any]) -> None:
             store = _read_only_store(path)
             if store_module is not None:  # what `imrgraph query --store` runs
                 return len(store_module.run(query, store, params).rows)
-            from imrgraph.query import bind_parameters
+            from imrgraph.sparql import bind_parameters
 
             text = bind_parameters(query, params)
             return sum(1 for _ in store.query(text, use_default_graph_as_union=True))
@@ -522,8 +522,8 @@ def stage_validate_whole(a: argparse.Namespace, out: dict[str, Any]) -> None:
     ``--engine`` says otherwise)."""
     from rdflib import Graph
 
-    from imrgraph.mapping import bind_prefixes
     from imrgraph.validate import engine_in_use, validate_graph
+    from imrgraph.vocab import bind_prefixes
 
     engine = a.engine or "pyshacl"
     out["engine"] = engine_in_use(engine)
@@ -547,18 +547,19 @@ def stage_profile(a: argparse.Namespace, out: dict[str, Any]) -> None:
     import pstats
 
     from bench.validate_parallel import letter_ntriples, validate_ntriples
-    from imrgraph.ingest import read_letter
     from imrgraph.mapping import determination_triples
-    from imrgraph.parse import parse_letter
+    from imrgraph.pipeline import read_determination
 
     files = sorted(_corpus_dir(a.workdir, a.n, a.seed).glob("*.txt"))
-    determination_triples(parse_letter(read_letter(files[0])))  # load vocabularies first
+    # load vocabularies first
+    determination_triples(read_determination(files[0]))
     profile = cProfile.Profile()
     texts = []
     t = time.perf_counter()
     profile.enable()
     for path in files:
-        texts.append(letter_ntriples(determination_triples(parse_letter(read_letter(path)))))
+        det = read_determination(path)
+        texts.append(letter_ntriples(determination_triples(det)))
     profile.disable()
     out["build_profiled_s"] = time.perf_counter() - t
     out["build"] = _profile_summary(pstats.Stats(profile), len(files))

@@ -20,8 +20,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from imrgraph.mapping import LetterTriples, bind_prefixes
+from imrgraph.mapping import LetterTriples
 from imrgraph.validate import ValidationReport, Violation, validate_graph
+from imrgraph.vocab import bind_prefixes
 
 __all__ = [
     "letter_ntriples",

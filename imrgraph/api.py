@@ -1,7 +1,7 @@
 """The Python API behind the CLI: build, validate, query, export, store, push, draw.
 
 A facade: every function here is a thin call into the module that does the work
-(:mod:`imrgraph.pipeline`, :mod:`imrgraph.store`, :mod:`imrgraph.query`, :mod:`imrgraph.remote`,
+(:mod:`imrgraph.pipeline`, :mod:`imrgraph.store`, :mod:`imrgraph.sparql`, :mod:`imrgraph.remote`,
 :mod:`imrgraph.viz`), so users and the CLI find every capability in one place.  Nothing inside
 the package imports this module (tests/test_architecture.py checks it).
 
@@ -44,7 +44,10 @@ from imrgraph.pipeline import (
     read_determination,
     vocabulary_graph,
 )
-from imrgraph.query import (
+from imrgraph.records import Determination, to_jsonable
+from imrgraph.remote import HttpSettings, PushResult, RemoteEndpoint, push
+from imrgraph.report import Report, build_report
+from imrgraph.sparql import (
     DEFAULT_GRAPH_ENGINE,
     GRAPH_ENGINES,
     NamedQuery,
@@ -58,8 +61,6 @@ from imrgraph.query import (
     run,
     runner,
 )
-from imrgraph.records import Determination, to_jsonable
-from imrgraph.remote import HttpSettings, PushResult, RemoteEndpoint, push
 from imrgraph.store import (
     ENV_STORE,
     REPORT_FILE,
@@ -138,6 +139,24 @@ def run_query_remote(name_or_file: str, endpoint: str,
                      params: Mapping[str, str] | None = None) -> QueryResult:
     """A named query on a SPARQL 1.1 endpoint (auth from IMRGRAPH_ENDPOINT_* variables)."""
     return run(name_or_file, RemoteEndpoint.from_url(endpoint), params)
+
+
+@contextmanager
+def open_source(source: Source) -> Iterator[Source]:
+    """A source ready for many queries: a store folder is opened (and closed afterwards)."""
+    if isinstance(source, str | Path) and not str(source).startswith(("http://", "https://")):
+        with open_store(source) as store:
+            yield store
+        return
+    yield source
+
+
+def report(source: Source, out_dir: str | Path, *, title: str = "IMR report",
+           label: str = "") -> Report:
+    """The IMR report of ``source`` (graph, store or endpoint) written into ``out_dir``:
+    report.html, report.json and one CSV per table (see :mod:`imrgraph.report`); ``label``
+    names the source on the page."""
+    return build_report(runner(source), out_dir, title=title, source=label)
 
 
 @contextmanager

@@ -1,10 +1,13 @@
-"""Records -> RDF triples.
+"""Resolved records -> RDF triples.
 
-IRIs are minted from the letter's stable key (case number, else content hash) and the item's
-position, so building the same letters twice gives the same graph, and no blank nodes are used
-(blank nodes would make graphs impossible to diff or to update letter by letter).  Guideline and
-treatment nodes come from the shared vocabularies, so one guideline connects to every item that
-cited it across letters.
+``determination_triples`` is a pure function of one resolved record (``imrgraph.resolve``): the
+citations name their guideline concepts or minted nodes (with the concept above them) and the
+items carry their treatment classification, so a letter's triples do not depend on what else
+is in the batch or in which order letters come.  IRIs are minted from the letter's stable key
+(case number, else content hash) and the item's position, so building the same letters twice
+gives the same graph, and no blank nodes are used (blank nodes would make graphs impossible to
+diff or to update letter by letter).  Guideline and treatment nodes come from the shared
+vocabularies, so one guideline connects to every item that cited it across letters.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from rdflib import XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+from rdflib import Graph, Literal, URIRef
 
 from imrgraph import __version__
 from imrgraph.records import (
@@ -23,22 +25,24 @@ from imrgraph.records import (
     Fact,
     GuidelineCitation,
     GuidelineStatement,
+    ItemReasons,
     Span,
+    TreatmentClassification,
 )
-
-IMR = Namespace("https://w3id.org/imrgraph/ontology#")
-ID = Namespace("https://w3id.org/imrgraph/id/")
-GL = Namespace("https://w3id.org/imrgraph/guideline/")
-TX = Namespace("https://w3id.org/imrgraph/treatment/")
-RG = Namespace("https://w3id.org/imrgraph/region/")
-SDO = Namespace("https://schema.org/")
-OA = Namespace("http://www.w3.org/ns/oa#")
-CITO = Namespace("http://purl.org/spar/cito/")
-
-PREFIXES: dict[str, Namespace] = {
-    "imr": IMR, "id": ID, "gl": GL, "tx": TX, "rg": RG, "schema": SDO, "oa": OA, "cito": CITO,
-    "prov": PROV, "dcterms": DCTERMS, "skos": SKOS,
-}
+from imrgraph.vocab import (
+    DCTERMS,
+    GL_SCHEME,
+    ID,
+    IMR,
+    OA,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
+    XSD,
+    bind_prefixes,
+)
 
 OUTCOME_CONCEPTS = {"Upheld": IMR.Upheld, "Overturned": IMR.Overturned}
 PARTY_CONCEPTS = {
@@ -101,10 +105,7 @@ def _value(fact: Fact | None) -> object | None:
 
 
 def determination_triples(det: Determination) -> LetterTriples:
-    """All triples for one parsed letter."""
-    from imrgraph.citations import out_of_vocabulary_triples
-    from imrgraph.treatments import classification_triples, classify_item
-
+    """All triples for one resolved letter (``imrgraph.resolve.resolve_determination``)."""
     node = determination_iri(det.key)
     result = LetterTriples(key=det.key, determination=node)
     e = _Emitter(result.triples)
@@ -160,12 +161,32 @@ def determination_triples(det: Determination) -> LetterTriples:
         item_node = URIRef(f"{node}/item/{item.number}")
         e.add(node, IMR.disputedItem, item_node)
         _item(e, shared, item_node, item)
-        result.triples.extend(classification_triples(item_node, classify_item(item.label.value)))
+        if item.treatment is not None:
+            result.triples.extend(classification_triples(item_node, item.treatment))
+        if item.reasons is not None:
+            _reasons(e, item_node, item.reasons)
         for statement in item.statements:
             for citation in statement.citations:
                 if not citation.in_vocabulary:
                     result.shared.extend(out_of_vocabulary_triples(citation))
     return result
+
+
+def _reasons(e: _Emitter, item_node: URIRef, reasons: ItemReasons) -> None:
+    """item imr:reason finding; the finding's reason concept, evidence words and span; the
+    guideline's recommended visits and whether the request exceeds them."""
+    for k, finding in enumerate(reasons.findings, start=1):
+        node = URIRef(f"{item_node}/reason/{k}")
+        e.add(item_node, IMR.reason, node)
+        e.add(node, RDF.type, IMR.ReasonFinding)
+        e.add(node, IMR.reasonConcept, URIRef(finding.reason))
+        e.lit(node, IMR.evidence, finding.evidence.value)
+        e.span(node, finding.evidence.span)
+    c = reasons.comparison
+    if c is not None:
+        e.lit(item_node, IMR.recommendedVisits, c.recommended_visits, XSD.integer)
+        if c.exceeds is not None:
+            e.lit(item_node, IMR.exceedsRecommendedVisits, c.exceeds, XSD.boolean)
 
 
 def _item(e: _Emitter, shared: _Emitter, node: URIRef, item: DisputedItem) -> None:
@@ -223,10 +244,52 @@ def _citation(
     e.span(node, c.text.span)
 
 
-def bind_prefixes(graph: Graph) -> Graph:
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns, override=True)
-    return graph
+def out_of_vocabulary_triples(citation: GuidelineCitation) -> list[Triple]:
+    """Triples describing a citation's minted node (empty for vocabulary concepts).
+
+    The minted node hangs below the deepest concept the resolver recognised above the cited
+    words (``citation.broader``), so queries that roll up along skos:broader still count it
+    under its chapter or work; that concept is part of the node's IRI, so it has one parent.
+    """
+    if citation.in_vocabulary:
+        return []
+    node = URIRef(citation.guideline)
+    triples: list[Triple] = [
+        (node, RDF.type, SKOS.Concept),
+        (node, SKOS.prefLabel, Literal(citation.guideline_label, lang="en")),
+        (node, IMR.inVocabulary, Literal(False)),
+        (node, SKOS.inScheme, GL_SCHEME),
+    ]
+    if citation.broader:
+        triples.append((node, SKOS.broader, URIRef(citation.broader)))
+    return triples
+
+
+def _integer(value: int) -> Literal:
+    return Literal(value, datatype=XSD.integer)
+
+
+def classification_triples(item: URIRef, c: TreatmentClassification) -> list[Triple]:
+    """The triples stating one item's classification (the item node itself is _item's).
+
+    ``in_vocabulary`` is not stated on the item: imr:inVocabulary describes concepts, and an item
+    outside the vocabulary is visible as imr:treatmentCategory tx:other (or a medication without
+    imr:drugClass).
+    """
+    triples: list[Triple] = [(item, IMR.treatmentCategory, URIRef(c.category))]
+    if c.drug_class:
+        triples.append((item, IMR.drugClass, URIRef(c.drug_class)))
+    triples += [(item, IMR.drug, URIRef(d)) for d in c.drugs]
+    triples += [(item, IMR.bodyRegion, URIRef(r)) for r in c.regions]
+    strings: Iterable[tuple[URIRef, str | None]] = (
+        (IMR.laterality, c.side), (IMR.quantityUnit, c.unit if c.quantity is not None else None),
+        (IMR.medicationName, c.medication_name), (IMR.strength, c.strength))
+    triples += [(item, p, Literal(v)) for p, v in strings if v]
+    integers: Iterable[tuple[URIRef, int | None]] = (
+        (IMR.quantity, c.quantity), (IMR.sessionsPerWeek, c.sessions_per_week),
+        (IMR.weeks, c.weeks), (IMR.totalVisits, c.total_visits), (IMR.dispensedCount, c.count))
+    triples += [(item, p, _integer(v)) for p, v in integers if v is not None]
+    return triples
 
 
 def graph_of(letters: Iterable[LetterTriples], graph: Graph | None = None) -> Graph:

@@ -14,7 +14,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from imrgraph.errors import UsageError
-from imrgraph.mapping import bind_prefixes
+from imrgraph.vocab import bind_prefixes
 
 #: Graph file suffix -> rdflib parser.
 RDF_FORMATS = {

@@ -11,7 +11,6 @@ Everything a letter does not state is left empty and named in ``warnings``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 
 from imrgraph.errors import NotADeterminationError
@@ -512,17 +511,86 @@ def _parse_item(
     return item
 
 
-StatementParser = Callable[[str, int, Party], GuidelineStatement]
+# --------------------------------------------------------------------------- statements
+
+#: "Claims Administrator guideline:" / "MAXIMUS guideline:" opening a statement
+STATEMENT_LABEL = re.compile(r"^\s*(?:Claims\s+Administrator|MAXIMUS)\s+guideline\s*:\s*", re.I)
+#: "The Claims Administrator did not cite any medical evidence for its decision."
+NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+medical\s+evidence", re.I)
+OUTSIDE_MTUS = re.compile(
+    r"based\s+their\s+decision\s+on\s+recommendation\(?s?\)?\s+outside\s+of\s+the\s+MTUS"
+    r"|did\s+not\s+base\s+their\s+decision\s+on\s+the\s+MTUS",
+    re.I,
+)
+
+
+class StatementText:
+    """Whitespace-normalised statement text with a map back to raw offsets.
+
+    The citation grammar (imrgraph.resolve.guidelines) reads this form; every span it makes
+    goes through ``span`` so it points at the words of the letter itself.
+    """
+
+    def __init__(self, raw: str, start: int) -> None:
+        self.start = start
+        chars: list[str] = []
+        pos: list[int] = []
+        i, n = 0, len(raw)
+        quotes = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
+        quotes |= {"\u00a0": " ", "\u2013": "-"}
+        while i < n:
+            ch = quotes.get(raw[i], raw[i])
+            if ch.isspace():
+                j = i
+                while j < n and (raw[j].isspace() or raw[j] == "\u00a0"):
+                    j += 1
+                # soft-wrapped word ("Non- \nMTUS", "Electro-\ndiagnostic", URLs): join it up
+                soft = chars and chars[-1] == "-" and len(chars) > 1 and chars[-2].isalnum()
+                if not soft and chars and j < n:
+                    chars.append(" ")
+                    pos.append(i)
+                i = j
+                continue
+            chars.append(ch)
+            pos.append(i)
+            i += 1
+        self.s = "".join(chars)
+        self.pos = pos
+
+    def span(self, a: int, b: int) -> Span:
+        """Raw-letter span of normalised range [a, b)."""
+        if b <= a:
+            p = self.pos[a] if a < len(self.pos) else (self.pos[-1] + 1 if self.pos else 0)
+            return Span(self.start + p, self.start + p)
+        return Span(self.start + self.pos[a], self.start + self.pos[b - 1] + 1)
+
+    def fact(self, a: int, b: int) -> Fact[str]:
+        return Fact(self.s[a:b], self.span(a, b))
+
+
+
+def parse_statement(text: str, start: int, party: Party) -> GuidelineStatement:
+    """One party's statement as the letter writes it (``start`` its offset there): its body,
+    wording and plain-text flags.  Its citations are left to ``imrgraph.resolve``, which
+    reads them from ``written`` against the guideline vocabulary."""
+    t = StatementText(text, start)
+    lead = STATEMENT_LABEL.match(t.s)
+    body0 = lead.end() if lead else 0
+    return GuidelineStatement(
+        party=party,
+        text=t.fact(body0, len(t.s)),
+        written=Fact(text, Span(start, start + len(text))),
+        cited_no_evidence=bool(NO_EVIDENCE.search(t.s)),
+        outside_mtus=bool(OUTSIDE_MTUS.search(t.s)),
+    )
 
 
 def _statement(text: str, start: int, end: int, party: Party) -> GuidelineStatement:
-    from imrgraph.citations import parse_guideline_statement
-
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return parse_guideline_statement(text[start:end], start, party)
+    return parse_statement(text[start:end], start, party)
 
 
 def _warn_missing(det: Determination) -> None:

@@ -19,12 +19,14 @@ from rdflib import Graph
 
 from imrgraph import __version__
 from imrgraph.errors import ImrgraphError
-from imrgraph.ingest import Skipped, discover, read_letter
-from imrgraph.mapping import LetterTriples, bind_prefixes, determination_triples
+from imrgraph.ingest import LetterText, Skipped, discover, read_letter
+from imrgraph.mapping import LetterTriples, determination_triples
 from imrgraph.parse import parse_letter
 from imrgraph.records import Determination
+from imrgraph.resolve import resolve_determination
 from imrgraph.resources import files
 from imrgraph.validate import ValidationReport, validate_graph
+from imrgraph.vocab import bind_prefixes
 
 BUILT = "built"
 BUILT_WITH_WARNINGS = "built-with-warnings"
@@ -122,8 +124,12 @@ def read_determination(path: str | Path) -> Determination:
 
     The stages before mapping, one per line, so a stage is added here and nowhere else.
     """
-    letter = read_letter(path)
-    return parse_letter(letter)
+    return determination_of(read_letter(path))
+
+
+def determination_of(letter: LetterText) -> Determination:
+    """A letter's text -> its resolved record (parse, then resolve against the vocabularies)."""
+    return resolve_determination(parse_letter(letter), letter.text)
 
 
 def build_letter(path: str, seen_keys: dict[str, str] | None = None

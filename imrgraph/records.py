@@ -121,6 +121,10 @@ class GuidelineCitation:
     section: str | None = None  # section / topic as written
     pages: list[PageRange] = field(default_factory=list)
     url: str | None = None
+    #: for a minted node (not ``in_vocabulary``): the deepest vocabulary concept recognised
+    #: above the cited words (chapter, work), which the node hangs below (skos:broader) and
+    #: which is part of its identity; None for vocabulary concepts and unplaced citations
+    broader: str | None = None
 
 
 @dataclass
@@ -129,12 +133,44 @@ class GuidelineStatement:
 
     party: Party
     text: Fact[str]
+    #: the statement exactly as the letter writes it (label, line breaks and all), which the
+    #: citation grammar reads so that citation spans point into the letter; ``text`` is its
+    #: whitespace-collapsed body
+    written: Fact[str] | None = None
     #: "The Claims Administrator did not cite any medical evidence for its decision."
     cited_no_evidence: bool = False
     #: "based their decision on recommendation(s) outside of the MTUS Guidelines" or
     #: "did not base their decision on the MTUS"
     outside_mtus: bool = False
     citations: list[GuidelineCitation] = field(default_factory=list)
+
+
+@dataclass
+class TreatmentClassification:
+    """What one disputed item label says: kind of treatment, where, how much.
+
+    ``category`` is the IRI of the most specific treatment concept recognised (for medications
+    the drug class); ``in_vocabulary`` is False when the vocabulary did not recognise the label
+    (category ``tx:other``, or ``tx:medication`` for an unknown drug written with a strength);
+    ``is_medication`` is True when the category rolls up to ``tx:medication``.
+    """
+
+    category: str
+    category_label: str
+    in_vocabulary: bool
+    is_medication: bool = False
+    drug_class: str | None = None
+    regions: list[str] = field(default_factory=list)
+    side: str | None = None  # "left" | "right" | "bilateral"
+    quantity: int | None = None
+    unit: str | None = None  # "session", "visit", "tablet", "unit", "day", ...
+    sessions_per_week: int | None = None
+    weeks: int | None = None
+    total_visits: int | None = None
+    medication_name: str | None = None
+    strength: str | None = None
+    count: int | None = None
+    drugs: list[str] = field(default_factory=list)  # IRIs of tx:drugs members named
 
 
 @dataclass
@@ -154,6 +190,10 @@ class DisputedItem:
     authorized_portion: Fact[str] | None = None
     statements: list[GuidelineStatement] = field(default_factory=list)
     rationale: Fact[str] | None = None
+    #: the label classified against ontology/treatments.ttl (filled by imrgraph.resolve)
+    treatment: TreatmentClassification | None = None
+    #: why the rationale says the outcome went the way it did (``imrgraph.resolve.reasons``)
+    reasons: ItemReasons | None = None
 
     def statement(self, party: Party) -> GuidelineStatement | None:
         return next((s for s in self.statements if s.party == party), None)

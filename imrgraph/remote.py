@@ -11,7 +11,7 @@ silently drops data fails the push instead of reporting letters "added").
 A push is resumable: the endpoint is asked which letter graphs it holds, with their source
 sha256 and size, and only missing, changed or incomplete graphs are sent.
 
-Queries (``imrgraph.query.run`` with an endpoint as the source) go through SPARQLWrapper
+Queries (``imrgraph.sparql.run`` with an endpoint as the source) go through SPARQLWrapper
 with the same bound text as locally, over the union of the graphs (Oxigraph's
 ``union-default-graph`` parameter).
 
@@ -44,8 +44,9 @@ from rdflib.term import Node
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from imrgraph.errors import ImrgraphError, UsageError
-from imrgraph.mapping import IMR, SHARED_GRAPH
+from imrgraph.mapping import SHARED_GRAPH
 from imrgraph.store.letterstore import LetterInfo, LetterStore
+from imrgraph.vocab import IMR
 
 ENV_USER = "IMRGRAPH_ENDPOINT_USER"
 ENV_PASSWORD = "IMRGRAPH_ENDPOINT_PASSWORD"

@@ -19,14 +19,13 @@ from functools import cache
 from typing import Any
 
 from pyshacl import validate as shacl_validate
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from imrgraph.resources import files
-
-SH = Namespace("http://www.w3.org/ns/shacl#")
+from imrgraph.vocab import SH
 
 
 @dataclass(frozen=True)

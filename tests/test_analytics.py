@@ -51,9 +51,9 @@ from rdflib import Graph, Literal, URIRef
 
 from imrgraph import api
 from imrgraph.cli import main
-from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries, python_value
-from imrgraph.query import execute as query_module
-from imrgraph.query.named import _strip_comments
+from imrgraph.sparql import GRAPH_ENGINES, bind_parameters, load_query, named_queries, python_value
+from imrgraph.sparql import execute as query_module
+from imrgraph.sparql.named import _strip_comments
 from imrgraph.viz.network import (
     centrality,
     cocitation_network,

@@ -1,4 +1,4 @@
-"""Citation grammar and guideline vocabulary (imrgraph.citations, ontology/guidelines.ttl).
+"""Citation grammar and guideline vocabulary (imrgraph.resolve.guidelines, ontology/guidelines.ttl).
 
 The table holds statements copied from the letters (2015 seeds and 2016-17 letters) with the
 citations a careful reader gets from them: the vocabulary concept (IRI below gl:), whether it
@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, SKOS, Literal, URIRef
 
-from imrgraph.citations import (
-    GL,
+from imrgraph.mapping import out_of_vocabulary_triples
+from imrgraph.records import GuidelineStatement
+from imrgraph.resolve.guidelines import (
     guideline_graph,
     label_key,
-    out_of_vocabulary_triples,
     parse_guideline_statement,
     parse_pages,
 )
-from imrgraph.records import GuidelineStatement
+from imrgraph.vocab import GL
 
 IMR_LEVEL = URIRef("https://w3id.org/imrgraph/ontology#level")
 IMR_MTUS = URIRef("https://w3id.org/imrgraph/ontology#mtus")

@@ -11,9 +11,10 @@ from rdflib.namespace import SKOS, XSD
 
 from imrgraph import api
 from imrgraph.ingest import letter_from_string
-from imrgraph.mapping import GL, IMR, determination_triples, graph_of
+from imrgraph.mapping import determination_triples, graph_of
 from imrgraph.parse import parse_letter
 from imrgraph.resources import files
+from imrgraph.vocab import GL, IMR
 
 DECLARING_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
                    OWL.NamedIndividual, RDFS.Class, RDF.Property, SKOS.Concept,

@@ -31,12 +31,17 @@ def test_wheel_contains_vocabularies_shapes_and_queries(tmp_path: Path) -> None:
     assert "imrgraph/cli/__init__.py" in code and code <= names, (  # every subpackage ships
         f"modules missing from the wheel (add their package to pyproject.toml): "
         f"{sorted(code - names)}")
+    # the report's page template, style and bands are package data beside its code
+    report_data = {f"imrgraph/report/{p.name}" for p in (ROOT / "imrgraph" / "report").iterdir()
+                   if p.suffix in (".html", ".css", ".json")}
+    assert {"imrgraph/report/template.html", "imrgraph/report/report.css",
+            "imrgraph/report/bands.json"} <= report_data <= names, sorted(report_data - names)
 
 
 def test_installed_package_finds_its_data_outside_the_checkout(tmp_path: Path) -> None:
     """Run from an unrelated folder with the checkout off sys.path."""
     code = ("import sys; sys.path = [p for p in sys.path if p not in ('', '.')]; "
-            "import imrgraph.resources as r, imrgraph.query as q; "
+            "import imrgraph.resources as r, imrgraph.sparql as q; "
             "print(r.data_dir('queries')); print(sorted(q.named_queries())); "
             "import imrgraph.viz.page as p, imrgraph.testing.synth as s; "
             "print(len(p._asset('page.js')), len(s.FAMILIES))")

@@ -18,9 +18,16 @@ from conftest import CORPUS, SEEDS
 from test_pdf import make_pdf, seed_lines, split_pages
 from variants import essence
 
-from imrgraph.ingest import letter_from_string, pdf_text, read_letter
-from imrgraph.parse import parse_letter
+from imrgraph.ingest import LetterText, letter_from_string, pdf_text, read_letter
 from imrgraph.pdf import ENGINES, layout_text_normalise
+from imrgraph.pipeline import determination_of
+from imrgraph.records import Determination
+
+
+def _record(letter: LetterText) -> Determination:
+    """A letter as the pipeline reads it: parsed, then resolved against the vocabularies."""
+    return determination_of(letter)
+
 
 PDFS = sorted((CORPUS / "real" / "pdf").glob("*.pdf"))
 needs_corpus = pytest.mark.skipif(not PDFS, reason="the shared corpus (../shared/corpus) is absent")
@@ -32,7 +39,7 @@ PAGE_NUMBER_RE = re.compile(
 
 
 def _text_record(pdf: Path) -> dict:
-    return essence(parse_letter(read_letter(CORPUS / "real" / "text" / f"{pdf.stem}.txt")))
+    return essence(_record(read_letter(CORPUS / "real" / "text" / f"{pdf.stem}.txt")))
 
 
 def lost_words(raw: str, got: str) -> Counter[str]:
@@ -54,7 +61,7 @@ def lost_words(raw: str, got: str) -> Counter[str]:
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_pdf_record_equals_text_record(pdf: Path, engine: str) -> None:
-    assert essence(parse_letter(read_letter(pdf, engine=engine))) == _text_record(pdf)
+    assert essence(_record(read_letter(pdf, engine=engine))) == _text_record(pdf)
 
 
 @needs_corpus
@@ -101,7 +108,7 @@ def test_pdftotext_layout_record_equals_text_record(pdf: Path) -> None:
     text = layout_text_normalise(layout)
     raw = (CORPUS / "real" / "text" / f"{pdf.stem}.txt").read_text(encoding="utf-8")
     assert not lost_words(raw, text)
-    assert essence(parse_letter(letter_from_string(text, pdf.name))) == _text_record(pdf)
+    assert essence(_record(letter_from_string(text, pdf.name))) == _text_record(pdf)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem[:3])
@@ -109,7 +116,7 @@ def test_pdftotext_layout_record_equals_text_record(pdf: Path) -> None:
 def test_generated_seed_pdf_parses_like_the_seed(seed: Path, pages: int, tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / f"{seed.stem}.pdf", split_pages(seed_lines(seed), pages),
                    header="IMR Final Determination" if pages > 1 else None)
-    assert essence(parse_letter(read_letter(pdf))) == essence(parse_letter(read_letter(seed)))
+    assert essence(_record(read_letter(pdf))) == essence(_record(read_letter(seed)))
 
 
 @pytest.mark.corpus

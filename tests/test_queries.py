@@ -7,8 +7,8 @@ from rdflib import RDFS, Graph, Literal
 
 from imrgraph import api
 from imrgraph.errors import UsageError
-from imrgraph.query import GRAPH_ENGINES, bind_parameters, load_query, named_queries, run, runner
-from imrgraph.query import execute as query_module
+from imrgraph.sparql import GRAPH_ENGINES, bind_parameters, load_query, named_queries, run, runner
+from imrgraph.sparql import execute as query_module
 
 S0, S1, S2, S3, S4 = (
     "000_0a410e5aa90ad013.txt", "001_9c78cd4ffcf5a619.txt", "002_1601b313b08aa036.txt",

@@ -307,21 +307,30 @@ def test_f1_per_code_on_tuning_and_held_out_items(evaluated) -> None:
 
 @pytest.fixture(scope="module")
 def seeds_with_reasons():
-    """The seed letters built, with every item's reason triples added (as mapping will)."""
+    """The seed letters built as users build them: the pipeline maps every item's reasons."""
     from imrgraph import api
-    from imrgraph.mapping import determination_iri
-    from imrgraph.resolve.reasons import reason_triples
 
-    seeds = sorted(LETTERS.glob("0*.txt"))
-    build = api.build([str(p) for p in seeds])
-    for path in seeds:
+    return api.build([str(p) for p in sorted(LETTERS.glob("0*.txt"))])
+
+
+def test_build_maps_the_reader_findings(seeds_with_reasons) -> None:
+    """Every finding the reader gives is one imr:reason of its item in the built graph."""
+    from imrgraph.mapping import determination_iri
+    from imrgraph.vocab import IMR
+
+    graph = seeds_with_reasons.graph
+    expected, got = set(), set()
+    for path in sorted(LETTERS.glob("0*.txt")):
         lt = read_letter(path)
         det = parse_letter(lt)
         node = determination_iri(det.key)
         for found in determination_reasons(det, lt.text):
-            for t in reason_triples(URIRef(f"{node}/item/{found.item}"), found):
-                build.graph.add(t)
-    return build
+            item = URIRef(f"{node}/item/{found.item}")
+            expected |= {(item, URIRef(f.reason), f.evidence.value) for f in found.findings}
+            for finding in graph.objects(item, IMR.reason):
+                got.add((item, graph.value(finding, IMR.reasonConcept),
+                         str(graph.value(finding, IMR.evidence))))
+    assert expected and got == expected
 
 
 def test_reason_triples_conform_to_the_shapes(seeds_with_reasons) -> None:

@@ -24,9 +24,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from test_store import comparable, ids, query_cases
 
 from imrgraph import store as st
-from imrgraph.mapping import IMR, SHARED_GRAPH, letter_graph_iri
-from imrgraph.query import named_queries
-from imrgraph.query import run as run_query
+from imrgraph.mapping import SHARED_GRAPH, letter_graph_iri
 from imrgraph.remote import (
     ENV_PASSWORD,
     ENV_TOKEN,
@@ -39,6 +37,9 @@ from imrgraph.remote import (
     auth_header,
     push,
 )
+from imrgraph.sparql import named_queries
+from imrgraph.sparql import run as run_query
+from imrgraph.vocab import IMR
 
 FAST = HttpSettings(connect_timeout=5, read_timeout=60, retries=3, backoff=0.01)
 OXIGRAPH = shutil.which("oxigraph") or (

@@ -21,25 +21,31 @@ from variants import ENCODINGS, TEXT_VARIANTS, essence, write_hostile, write_var
 
 from imrgraph import api
 from imrgraph.errors import ImrgraphError, IngestError
-from imrgraph.ingest import letter_from_string, read_letter
-from imrgraph.parse import parse_letter
+from imrgraph.ingest import LetterText, letter_from_string, read_letter
+from imrgraph.pipeline import determination_of
+from imrgraph.records import Determination
+
+
+def _record(letter: LetterText) -> Determination:
+    """A letter as the pipeline reads it: parsed, then resolved against the vocabularies."""
+    return determination_of(letter)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem[:3])
 @pytest.mark.parametrize("variant", sorted(TEXT_VARIANTS))
 def test_text_variant_gives_the_same_record(seed: Path, variant: str) -> None:
-    original = parse_letter(read_letter(seed))
+    original = _record(read_letter(seed))
     text = TEXT_VARIANTS[variant](seed.read_text())
-    changed = parse_letter(letter_from_string(text, f"{seed.stem}.{variant}.txt"))
+    changed = _record(letter_from_string(text, f"{seed.stem}.{variant}.txt"))
     assert essence(changed) == essence(original)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem[:3])
 def test_encodings_give_the_same_record(seed: Path, tmp_path: Path) -> None:
-    original = essence(parse_letter(read_letter(seed)))
+    original = essence(_record(read_letter(seed)))
     for path in write_variants(seed, tmp_path):
         if any(path.name.endswith(f".{e}.txt") for e in ENCODINGS):
-            assert essence(parse_letter(read_letter(path))) == original, path.name
+            assert essence(_record(read_letter(path))) == original, path.name
 
 
 # ----------------------------------------------------------------------------- partial letters
@@ -199,7 +205,7 @@ def test_killed_build_leaves_previous_output_intact(tmp_path: Path) -> None:
 
 def _parse_or_typed_error(text: str) -> None:
     with contextlib.suppress(ImrgraphError):
-        parse_letter(letter_from_string(text, "fuzz.txt"))
+        _record(letter_from_string(text, "fuzz.txt"))
 
 
 @settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])

@@ -10,8 +10,8 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from imrgraph import api
-from imrgraph.mapping import IMR, SDO, bind_prefixes
 from imrgraph.validate import validate_graph
+from imrgraph.vocab import IMR, SDO, bind_prefixes
 
 OA_START = URIRef("http://www.w3.org/ns/oa#start")
 

@@ -20,11 +20,12 @@ from conftest import LETTERS, SEEDS
 from imrgraph import api
 from imrgraph import store as st
 from imrgraph.errors import UsageError
-from imrgraph.mapping import IMR, SHARED_GRAPH, letter_graph_iri
-from imrgraph.query import NamedQuery, format_result, named_queries, python_value
-from imrgraph.query import run as run_query
+from imrgraph.mapping import SHARED_GRAPH, letter_graph_iri
+from imrgraph.sparql import NamedQuery, format_result, named_queries, python_value
+from imrgraph.sparql import run as run_query
 from imrgraph.store.letterstore import dump_bytes
 from imrgraph.store.oxi import oxigraph_value, to_rdflib
+from imrgraph.vocab import IMR
 
 CHANGED = "CM16-0248698"
 

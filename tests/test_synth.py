@@ -20,8 +20,9 @@ from rdflib.namespace import RDF, SKOS
 from imrgraph import api
 from imrgraph.errors import ImrgraphError
 from imrgraph.ingest import LetterText, normalise_text
-from imrgraph.parse import parse_letter
+from imrgraph.pipeline import determination_of
 from imrgraph.records import Determination, Fact, SourceDocument
+from imrgraph.resolve.treatments import classify_item
 from imrgraph.resources import files
 from imrgraph.testing import synth
 from imrgraph.testing.synth import (
@@ -36,7 +37,6 @@ from imrgraph.testing.synth import (
     truth_jsonable,
     write_corpus,
 )
-from imrgraph.treatments import classify_item
 
 SEED = 2024
 N = 300
@@ -49,8 +49,8 @@ def corpus() -> list[tuple[str, str, LetterTruth]]:
 
 def _parse(name: str, text: str) -> Determination:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return parse_letter(LetterText(normalise_text(text),
-                                   SourceDocument(name, digest, "text/plain")))
+    return determination_of(LetterText(normalise_text(text),
+                                       SourceDocument(name, digest, "text/plain")))
 
 
 def _v(fact: Fact | None) -> object:

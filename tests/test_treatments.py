@@ -1,4 +1,4 @@
-"""Treatment classification of disputed item labels (imrgraph.treatments, ontology/treatments.ttl).
+"""Treatment classification of item labels (imrgraph.resolve.treatments, ontology/treatments.ttl).
 
 The table holds every item label of the five seed letters, labels from the real letters and
 variants of them (case, punctuation, abbreviations, typos), with what the classification must
@@ -17,15 +17,10 @@ import pytest
 from conftest import corpus_letters
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Literal, URIRef
 
-from imrgraph.treatments import (
-    IMR,
-    RG,
-    TX,
-    TreatmentClassification,
-    classification_triples,
-    classify_item,
-    treatment_graph,
-)
+from imrgraph.mapping import classification_triples
+from imrgraph.records import TreatmentClassification
+from imrgraph.resolve.treatments import classify_item, treatment_graph
+from imrgraph.vocab import IMR, RG, TX
 
 TXD = "https://w3id.org/imrgraph/treatment/drug/"
 
@@ -433,7 +428,7 @@ def test_vocabulary_is_well_formed(scheme: URIRef) -> None:
 @pytest.mark.parametrize("scheme", [TX.scheme, RG.scheme])
 def test_labels_are_unambiguous(scheme: URIRef) -> None:
     """A label written the same way must not name two concepts of one scheme."""
-    from imrgraph.treatments import _phrase
+    from imrgraph.resolve.treatments import _phrase
 
     graph = treatment_graph()
     owner: dict[tuple[str, ...], URIRef] = {}

@@ -22,9 +22,10 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from imrgraph import api
-from imrgraph.mapping import IMR, SDO, LetterTriples, bind_prefixes, determination_triples, graph_of
+from imrgraph.mapping import LetterTriples, determination_triples, graph_of
 from imrgraph.testing.synth import write_corpus
 from imrgraph.validate import ValidationReport, engine_in_use, validate_graph, validate_letters
+from imrgraph.vocab import IMR, SDO, bind_prefixes
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

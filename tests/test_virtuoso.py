@@ -15,7 +15,6 @@ from virtuoso import DBA_PASSWORD, DBA_USER, SKIP_REASON, VIRTUOSO, Virtuoso, ru
 
 from imrgraph import store as st
 from imrgraph.mapping import SHARED_GRAPH
-from imrgraph.query import named_queries, run
 from imrgraph.remote import (
     ENV_PASSWORD,
     ENV_USER,
@@ -28,6 +27,7 @@ from imrgraph.remote import (
     credentials,
     push,
 )
+from imrgraph.sparql import named_queries, run
 
 pytestmark = pytest.mark.skipif(VIRTUOSO is None, reason=SKIP_REASON)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from imrgraph import __version__
-from imrgraph.cli import build, query, store, synth, viz
+from imrgraph.cli import build, query, report, store, synth, viz
 from imrgraph.cli.common import Group
 
 
@@ -21,7 +21,7 @@ def main() -> None:
 
 for _command in (build.build, build.validate, query.query, query.list_queries, build.export,
                  build.extract, store.push, store.remove, store.store_info, store.serve,
-                 synth.synth, viz.viz, viz.stats):
+                 synth.synth, viz.viz, viz.stats, report.report):
     main.add_command(_command)
 
 __all__ = ["main"]

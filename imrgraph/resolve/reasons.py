@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDFS, SKOS, Graph, URIRef
 
 from imrgraph.records import (
     Determination,
@@ -42,12 +42,10 @@ from imrgraph.records import (
     ReasonFinding,
     Span,
 )
+from imrgraph.resolve.treatments import classify_item
 from imrgraph.resources import data_dir
-from imrgraph.treatments import classify_item
+from imrgraph.vocab import IMR, RS
 
-RS = Namespace("https://w3id.org/imrgraph/reason/")
-IMR = Namespace("https://w3id.org/imrgraph/ontology#")
-OA = Namespace("http://www.w3.org/ns/oa#")
 RS_SCHEME = RS["scheme"]
 VOCABULARY_FILE = "reasons.ttl"
 OTHER = {"Upheld": "other-upheld", "Overturned": "other-overturned"}
@@ -300,9 +298,10 @@ def _quantities(r: _Rationale, scheme: ReasonScheme) -> list[GuidelineQuantity]:
     return [found[k] for k in sorted(found)]
 
 
-def _requested_visits(label: str) -> int | None:
+def _requested_visits(item: DisputedItem) -> int | None:
     """Visits the item asks for, as the treatment classifier reads its label."""
-    return classify_item(label).total_visits
+    treatment = item.treatment if item.treatment is not None else classify_item(item.label.value)
+    return treatment.total_visits
 
 
 def item_reasons(item: DisputedItem, letter_text: str) -> ItemReasons:
@@ -320,7 +319,7 @@ def item_reasons(item: DisputedItem, letter_text: str) -> ItemReasons:
     result.quantities = _quantities(r, scheme)
     if result.quantities:
         smallest = min(result.quantities, key=lambda q: q.visits)
-        requested = _requested_visits(item.label.value)
+        requested = _requested_visits(item)
         result.comparison = QuantityComparison(
             recommended_visits=smallest.visits, requested_visits=requested,
             exceeds=None if requested is None else requested > smallest.visits,
@@ -331,28 +330,3 @@ def item_reasons(item: DisputedItem, letter_text: str) -> ItemReasons:
 def determination_reasons(determination: Determination, letter_text: str) -> list[ItemReasons]:
     """``item_reasons`` for every disputed item of one letter, in item order."""
     return [item_reasons(item, letter_text) for item in determination.items]
-
-
-def reason_triples(item_node: URIRef, reasons: ItemReasons) -> list[tuple]:
-    """Triples for one item's reasons: item imr:reason finding, finding imr:reasonConcept concept,
-    imr:evidence words and imr:textSpan selector; imr:recommendedVisits and
-    imr:exceedsRecommendedVisits from the quantity comparison.  A pure function of the record
-    (meant to move into mapping.py once the record carries its reasons)."""
-    out: list[tuple] = []
-    for k, finding in enumerate(reasons.findings, start=1):
-        node = URIRef(f"{item_node}/reason/{k}")
-        selector = URIRef(f"{node}/span")
-        out += [(item_node, IMR.reason, node), (node, RDF.type, IMR.ReasonFinding),
-                (node, IMR.reasonConcept, URIRef(finding.reason)),
-                (node, IMR.evidence, Literal(finding.evidence.value)),
-                (node, IMR.textSpan, selector), (selector, RDF.type, OA.TextPositionSelector),
-                (selector, OA.start, Literal(finding.evidence.span.start, datatype=XSD.integer)),
-                (selector, OA.end, Literal(finding.evidence.span.end, datatype=XSD.integer))]
-    c = reasons.comparison
-    if c is not None:
-        out.append((item_node, IMR.recommendedVisits,
-                    Literal(c.recommended_visits, datatype=XSD.integer)))
-        if c.exceeds is not None:
-            out.append((item_node, IMR.exceedsRecommendedVisits,
-                        Literal(c.exceeds, datatype=XSD.boolean)))
-    return out

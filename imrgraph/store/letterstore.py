@@ -44,20 +44,13 @@ from rdflib.namespace import PROV
 
 from imrgraph import __version__
 from imrgraph.errors import ImrgraphError, UsageError
-from imrgraph.mapping import (
-    ID,
-    IMR,
-    PREFIXES,
-    SHARED_GRAPH,
-    LetterTriples,
-    bind_prefixes,
-    letter_graph_iri,
-)
+from imrgraph.mapping import SHARED_GRAPH, LetterTriples, letter_graph_iri
 from imrgraph.outputs import write_atomic, write_text
 from imrgraph.pipeline import InputOutcome, vocabulary_graph
 from imrgraph.store.oxi import Triple, nquads
 from imrgraph.store.parallel import parallel_map
 from imrgraph.validate import ValidationReport, validate_graph
+from imrgraph.vocab import ID, IMR, PREFIXES, bind_prefixes
 
 ENV_STORE = "IMRGRAPH_STORE"
 DEFAULT_STORE_DIR = "imrgraph-store"

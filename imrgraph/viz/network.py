@@ -26,7 +26,7 @@ from rdflib import Graph
 
 from imrgraph.errors import UsageError
 from imrgraph.outputs import write_atomic
-from imrgraph.query import QueryResult, runner
+from imrgraph.sparql import QueryResult, runner
 
 GUIDELINE = "guideline"
 TREATMENT = "treatment"

@@ -28,17 +28,14 @@ weeks", "7-10 days") the upper bound is taken, since it is what the request woul
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
-from rdflib import SKOS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import Graph
 
-from imrgraph.resources import data_dir
-
-TX = Namespace("https://w3id.org/imrgraph/treatment/")
-RG = Namespace("https://w3id.org/imrgraph/region/")
-IMR = Namespace("https://w3id.org/imrgraph/ontology#")
+from imrgraph.records import TreatmentClassification
+from imrgraph.resolve.skos import SkosIndex, load_index, vocabulary_graph
+from imrgraph.vocab import IMR, RG, TX
 
 TX_SCHEME = TX["scheme"]
 RG_SCHEME = RG["scheme"]
@@ -48,37 +45,6 @@ TX_DRUGS = TX["drugs"]
 RG_UNKNOWN = RG["unknown"]
 
 VOCABULARY_FILE = "treatments.ttl"
-
-
-@dataclass
-class TreatmentClassification:
-    """What one disputed item label says: kind of treatment, where, how much.
-
-    ``category`` is the IRI of the most specific treatment concept recognised (for medications
-    the drug class); ``in_vocabulary`` is False when the vocabulary did not recognise the label
-    (category ``tx:other``, or ``tx:medication`` for an unknown drug written with a strength).
-    """
-
-    category: str
-    category_label: str
-    in_vocabulary: bool
-    drug_class: str | None = None
-    regions: list[str] = field(default_factory=list)
-    side: str | None = None  # "left" | "right" | "bilateral"
-    quantity: int | None = None
-    unit: str | None = None  # "session", "visit", "tablet", "unit", "day", ...
-    sessions_per_week: int | None = None
-    weeks: int | None = None
-    total_visits: int | None = None
-    medication_name: str | None = None
-    strength: str | None = None
-    count: int | None = None
-    drugs: list[str] = field(default_factory=list)  # IRIs of tx:drugs members named
-
-    @property
-    def is_medication(self) -> bool:
-        """True when the category rolls up to tx:medication."""
-        return _vocabulary().is_under(self.category, str(TX_MEDICATION))
 
 
 # ------------------------------------------------------------------ tokens
@@ -120,44 +86,36 @@ class _Match:
 
 
 class _Vocabulary:
-    """The SKOS labels of one scheme set, indexed for phrase lookup in item labels."""
+    """The SKOS labels of the treatment and region schemes, indexed for phrase lookup."""
 
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+    def __init__(self, skos: SkosIndex) -> None:
+        self.skos = skos
         self.pref: dict[str, str] = {}
         self.broader: dict[str, list[str]] = {}
         self.priority: dict[str, int] = {}
         self.count_unit: dict[str, str] = {}
-        self.drugs: set[str] = {str(o) for o in graph.objects(TX_DRUGS, SKOS.member)}
+        self.drugs: set[str] = skos.members(str(TX_DRUGS))
         self.index: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
         for scheme in (TX_SCHEME, RG_SCHEME):
             by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-            for concept in graph.subjects(SKOS.inScheme, scheme):
-                c = str(concept)
-                self.pref[c] = str(graph.value(concept, SKOS.prefLabel) or c)
-                self.broader[c] = [str(b) for b in graph.objects(concept, SKOS.broader)]
-                prio = graph.value(concept, IMR.matchPriority)
+            for c in skos.in_scheme(str(scheme)):
+                concept = skos.concepts[c]
+                self.pref[c] = concept.pref or c
+                self.broader[c] = list(concept.broader)
+                prio = skos.value(c, IMR.matchPriority)
                 self.priority[c] = int(prio) if prio is not None else 0
-                unit = graph.value(concept, IMR.countUnit)
+                unit = skos.value(c, IMR.countUnit)
                 if unit is not None:
                     self.count_unit[c] = str(unit)
-                for prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
-                    for label in graph.objects(concept, prop):
-                        words = _phrase(str(label))
-                        if words and (words, c) not in by_first.get(words[0], []):
-                            by_first.setdefault(words[0], []).append((words, c))
+                for label in (*concept.labels, *concept.hidden):
+                    words = _phrase(label)
+                    if words and (words, c) not in by_first.get(words[0], []):
+                        by_first.setdefault(words[0], []).append((words, c))
             self.index[str(scheme)] = by_first
 
     def ancestors(self, concept: str) -> list[str]:
         """The concept and everything broader, nearest first."""
-        seen: list[str] = []
-        todo = [concept]
-        while todo:
-            c = todo.pop(0)
-            if c not in seen:
-                seen.append(c)
-                todo.extend(self.broader.get(c, []))
-        return seen
+        return self.skos.lineage(concept)
 
     def is_under(self, concept: str, ancestor: str) -> bool:
         return ancestor in self.ancestors(concept)
@@ -169,7 +127,7 @@ class _Vocabulary:
         return next((self.count_unit[c] for c in self.ancestors(concept) if c in self.count_unit),
                     None)
 
-    def find(self, scheme: URIRef, toks: list[tuple[str, int, int]]) -> list[_Match]:
+    def find(self, scheme: str, toks: list[tuple[str, int, int]]) -> list[_Match]:
         """Non-overlapping label occurrences, longest first (maximal munch), in text order."""
         by_first = self.index[str(scheme)]
         words = [t for t, _, _ in toks]
@@ -192,14 +150,12 @@ class _Vocabulary:
 
 @cache
 def _vocabulary() -> _Vocabulary:
-    return _Vocabulary(treatment_graph())
+    return _Vocabulary(load_index(VOCABULARY_FILE))
 
 
 def treatment_graph() -> Graph:
-    """The treatment, drug and body-region vocabularies (ontology/treatments.ttl) as a graph."""
-    graph = Graph()
-    graph.parse(data_dir("ontology") / VOCABULARY_FILE, format="turtle")
-    return graph
+    """The treatment, drug and body-region vocabularies (ontology/treatments.ttl), parsed once."""
+    return vocabulary_graph(VOCABULARY_FILE)
 
 
 # ------------------------------------------------------------------ numbers
@@ -367,7 +323,8 @@ def classify_item(label: str) -> TreatmentClassification:
     if category is None:
         category = str(TX_MEDICATION) if strength else str(TX_OTHER)
     c = TreatmentClassification(category=category, category_label=vocab.pref[category],
-                                in_vocabulary=in_vocabulary)
+                                in_vocabulary=in_vocabulary,
+                                is_medication=vocab.is_under(category, str(TX_MEDICATION)))
     c.regions = _regions(vocab, toks)
     text = _numberise(label)
     c.side = _side(text)
@@ -394,41 +351,7 @@ def classify_item(label: str) -> TreatmentClassification:
     return c
 
 
-# ------------------------------------------------------------------ triples
-
-
-def _integer(value: int) -> Literal:
-    return Literal(value, datatype=XSD.integer)
-
-
-def classification_triples(item: URIRef, c: TreatmentClassification) -> list[tuple]:
-    """The triples stating one item's classification (the item node itself is mapping.py's).
-
-    ``in_vocabulary`` is not stated on the item: imr:inVocabulary describes concepts, and an item
-    outside the vocabulary is visible as imr:treatmentCategory tx:other (or a medication without
-    imr:drugClass).
-    """
-    triples: list[tuple] = [(item, IMR.treatmentCategory, URIRef(c.category))]
-    if c.drug_class:
-        triples.append((item, IMR.drugClass, URIRef(c.drug_class)))
-    triples += [(item, IMR.drug, URIRef(d)) for d in c.drugs]
-    triples += [(item, IMR.bodyRegion, URIRef(r)) for r in c.regions]
-    strings: Iterable[tuple[URIRef, str | None]] = (
-        (IMR.laterality, c.side), (IMR.quantityUnit, c.unit if c.quantity is not None else None),
-        (IMR.medicationName, c.medication_name), (IMR.strength, c.strength))
-    triples += [(item, p, Literal(v)) for p, v in strings if v]
-    integers: Iterable[tuple[URIRef, int | None]] = (
-        (IMR.quantity, c.quantity), (IMR.sessionsPerWeek, c.sessions_per_week),
-        (IMR.weeks, c.weeks), (IMR.totalVisits, c.total_visits), (IMR.dispensedCount, c.count))
-    triples += [(item, p, _integer(v)) for p, v in integers if v is not None]
-    return triples
-
-
 __all__ = [
-    "RG",
-    "TX",
-    "TreatmentClassification",
-    "classification_triples",
     "classify_item",
     "treatment_graph",
 ]

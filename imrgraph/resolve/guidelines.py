@@ -6,11 +6,14 @@ sentence may cite several works, chapters, sections and page lists.  This module
 with a small grammar (see ``parse_guideline_statement``) and resolves every cited thing against
 the SKOS vocabulary ``ontology/guidelines.ttl`` so that the same guideline cited in different
 words (2015 vs 2016 layouts, "Low Back Chapter" vs "Low Back - Lumbar & Thoracic") becomes the
-same graph node.  Citations the vocabulary lacks are never dropped: they get a node minted from
-the cited words (``gl:x/<sha1>``) marked ``imr:inVocabulary false``.
+same graph node.  Which words name which work (ODG, ACOEM and its editions, the MTUS works,
+UpToDate ...) and the editions assumed are data there too (``imr:CitationCue``).  Citations the
+vocabulary lacks are never dropped: the record names a node minted from the cited words and the
+concept they were found under (``gl:x/<sha1>``, ``in_vocabulary`` False, ``broader``).
 
-Parsing works on a whitespace-normalised copy of the statement that keeps, for every character,
-its offset in the raw text, so each ``Span`` points at the cited words of the letter itself.
+The grammar works on a whitespace-normalised copy of the statement that keeps, for every
+character, its offset in the raw text (``imrgraph.parse.StatementText``), so each ``Span``
+points at the cited words of the letter itself.  Nothing here keeps state between statements.
 """
 
 from __future__ import annotations
@@ -18,27 +21,28 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import cache
 
-import rdflib
-from rdflib import RDF, SKOS, Literal, URIRef
+from rdflib import Graph, URIRef
 
-from imrgraph.records import Fact, GuidelineCitation, GuidelineStatement, PageRange, Party, Span
-from imrgraph.resources import data_dir
+from imrgraph.parse import NO_EVIDENCE, OUTSIDE_MTUS, StatementText, parse_statement
+from imrgraph.records import GuidelineCitation, GuidelineStatement, PageRange, Party
+from imrgraph.resolve.skos import Concept, SkosIndex, load_index, vocabulary_graph
+from imrgraph.vocab import GL, IMR
 
-GL = "https://w3id.org/imrgraph/guideline/"
-IMR = rdflib.Namespace("https://w3id.org/imrgraph/ontology#")
-SCHEME = URIRef(GL + "scheme")
+VOCABULARY_FILE = "guidelines.ttl"
 
 __all__ = [
-    "GL",
+    "GuidelineIndex",
     "guideline_graph",
+    "guideline_index",
     "label_key",
-    "out_of_vocabulary_triples",
+    "mint_iri",
     "parse_guideline_statement",
     "parse_pages",
+    "resolve_statement",
 ]
 
 # --------------------------------------------------------------------------- label matching
@@ -81,52 +85,125 @@ def _loose_key(label: str) -> str:
     return label_key(re.sub(r"\([^)]*\)", " ", label))
 
 
+
 # --------------------------------------------------------------------------- vocabulary
 
 
-@dataclass
-class _Concept:
+@dataclass(frozen=True)
+class Cue:
+    """One imr:CitationCue of ontology/guidelines.ttl: words that name a work in a context."""
+
     iri: str
-    pref: str
-    level: str
-    parent: str | None
-    notation: str | None
-    labels: list[str]
+    context: str  # "MTUS" | "non-MTUS" | "free source"
+    pattern: re.Pattern[str] | None
+    work: str
+    priority: int = 0
+    default: bool = False
+    edition_cue: re.Pattern[str] | None = None
+    edition_from_cue: str | None = None
+    default_edition: str | None = None
+    title_end: re.Pattern[str] | None = None
 
 
-@dataclass
-class _Vocabulary:
-    """The SKOS vocabulary indexed for matching (built once per process)."""
+@dataclass(frozen=True)
+class Anchor:
+    """Cues of one context sharing a pattern: the works those words may name, best first."""
 
-    graph: rdflib.Graph
-    concepts: dict[str, _Concept]
-    children: dict[str, list[str]] = field(default_factory=dict)
-    #: concept -> key -> descendant IRIs (strict keys), and the same for loose keys
-    strict: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    loose: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    mtus_heads: dict[str, str] = field(default_factory=dict)
+    pattern: re.Pattern[str]
+    cues: tuple[Cue, ...]
 
-    def ancestors(self, iri: str) -> Iterator[str]:
-        parent = self.concepts[iri].parent
-        while parent is not None and parent in self.concepts:
-            yield parent
-            parent = self.concepts[parent].parent
+    @property
+    def default(self) -> Cue:
+        return next((c for c in self.cues if c.default), self.cues[0])
+
+
+class GuidelineIndex:
+    """The guideline vocabulary indexed for matching cited words.
+
+    Every label of every concept is indexed under each of its ancestors, so a lookup can be
+    confined to one work or chapter ("MRI" under ODG Low Back vs under ODG Shoulder).
+    """
+
+    def __init__(self, skos: SkosIndex) -> None:
+        self.skos = skos
+        self.concepts: dict[str, Concept] = skos.concepts
+        #: concept -> key -> descendant IRIs (strict keys), and the same for loose keys
+        self.strict: dict[str, dict[str, set[str]]] = {}
+        self.loose: dict[str, dict[str, set[str]]] = {}
+        for iri, c in self.concepts.items():
+            for scope in [iri, *skos.parents(iri)]:
+                # a concept is also findable "below itself" so a scope can name its own topic
+                for label in c.labels:
+                    self.strict.setdefault(scope, {}).setdefault(label_key(label), set()).add(iri)
+                    self.loose.setdefault(scope, {}).setdefault(_loose_key(label), set()).add(iri)
+        #: label key of an MTUS head ("MTUS <head> <year>") -> the work or chapter it names
+        self.mtus_heads: dict[str, str] = {}
+        for iri, c in self.concepts.items():
+            work = self.work_of(iri)
+            head_level = skos.value(work, IMR.mtusHeadLevel)
+            is_head = c.level == "work" or (head_level is not None and c.level == str(head_level))
+            if bool(skos.value(work, IMR.mtus)) and is_head:
+                for label in c.labels:
+                    self.mtus_heads.setdefault(label_key(label), iri)
+        self.cues = [self._cue(iri) for iri in skos.instances(IMR.CitationCue)]
+        self.cues.sort(key=lambda c: -c.priority)
+        self._anchors = {ctx: self._group(ctx) for ctx in {c.context for c in self.cues}}
+
+    def _cue(self, iri: str) -> Cue:
+        v = self.skos.value
+
+        def rx(prop: URIRef) -> re.Pattern[str] | None:
+            text = v(iri, prop)
+            return re.compile(str(text), re.I) if text is not None else None
+
+        def text(prop: URIRef) -> str | None:
+            value = v(iri, prop)
+            return str(value) if value is not None else None
+
+        priority = v(iri, IMR.matchPriority)
+        return Cue(
+            iri=iri,
+            context=str(v(iri, IMR.cueContext)),
+            pattern=rx(IMR.pattern),
+            work=str(v(iri, IMR.cuedWork)),
+            priority=int(priority) if priority is not None else 0,
+            default=bool(v(iri, IMR.defaultCue)),
+            edition_cue=rx(IMR.editionCue),
+            edition_from_cue=text(IMR.editionFromCue),
+            default_edition=text(IMR.defaultEdition),
+            title_end=rx(IMR.titleEndPattern),
+        )
+
+    def anchors(self, context: str) -> list[Anchor]:
+        """The work anchors of one sentence context, cues sharing a pattern grouped."""
+        return self._anchors.get(context, [])
+
+    def _group(self, context: str) -> list[Anchor]:
+        groups: dict[str, tuple[re.Pattern[str], list[Cue]]] = {}
+        for cue in self.cues:
+            if cue.context == context and cue.pattern is not None:
+                groups.setdefault(cue.pattern.pattern, (cue.pattern, []))[1].append(cue)
+        return [Anchor(pattern, tuple(cues)) for pattern, cues in groups.values()]
+
+    def free_sources(self) -> list[Cue]:
+        """Free-source cues, highest priority first (the last, without a pattern, takes all)."""
+        return [c for c in self.cues if c.context == "free source"]
+
+    def level(self, iri: str) -> str:
+        return self.concepts[iri].level or "topic"
+
+    def ancestors(self, iri: str) -> list[str]:
+        return list(self.skos.parents(iri))
 
     def work_of(self, iri: str) -> str:
-        *_, top = [iri, *self.ancestors(iri)]
+        *_, top = [iri, *self.skos.parents(iri)]
         return top
 
-    def chapter_of(self, iri: str) -> _Concept | None:
-        for c in [iri, *self.ancestors(iri)]:
-            if self.concepts[c].level == "chapter":
-                return self.concepts[c]
-        return None
+    def chapter_of(self, iri: str) -> Concept | None:
+        return self.skos.at_level(iri, "chapter")
 
     def by_notation(self, work: str, notation: str) -> str | None:
-        for iri, c in self.concepts.items():
-            if c.notation == notation and self.work_of(iri) == work:
-                return iri
-        return None
+        return self.skos.by_notation(work, notation)
 
     def find(
         self,
@@ -152,12 +229,12 @@ class _Vocabulary:
             if direct:
                 hits = {h for h in hits if self.concepts[h].parent == scope}
             if level:
-                hits = {h for h in hits if self.concepts[h].level == level}
+                hits = {h for h in hits if self.level(h) == level}
             if len(hits) == 1:
                 return next(iter(hits))
             if len(hits) > 1:
                 # prefer the shallowest (a topic over its own sub-topic)
-                depth = {h: len(list(self.ancestors(h))) for h in hits}
+                depth = {h: len(self.ancestors(h)) for h in hits}
                 best = min(depth.values())
                 top = [h for h in hits if depth[h] == best]
                 if len(top) == 1:
@@ -165,94 +242,15 @@ class _Vocabulary:
         return None
 
 
-@cache
-def guideline_graph() -> rdflib.Graph:
+def guideline_graph() -> Graph:
     """The guideline vocabulary (ontology/guidelines.ttl), parsed once and cached."""
-    g = rdflib.Graph()
-    g.parse(data_dir("ontology") / "guidelines.ttl", format="turtle")
-    return g
+    return vocabulary_graph(VOCABULARY_FILE)
 
 
 @cache
-def _vocabulary() -> _Vocabulary:
-    """Index every label of every concept under each of its ancestors, so a lookup can be
-    confined to one work or chapter ("MRI" under ODG Low Back vs under ODG Shoulder)."""
-    g = guideline_graph()
-    concepts: dict[str, _Concept] = {}
-    for s in g.subjects(RDF.type, SKOS.Concept):
-        iri = str(s)
-        pref = str(g.value(s, SKOS.prefLabel) or "")
-        broader = g.value(s, SKOS.broader)
-        notation = g.value(s, SKOS.notation)
-        labels = [pref, *sorted(str(a) for a in g.objects(s, SKOS.altLabel))]
-        concepts[iri] = _Concept(
-            iri=iri,
-            pref=pref,
-            level=str(g.value(s, IMR.level) or "topic"),
-            parent=str(broader) if broader is not None else None,
-            notation=str(notation) if notation is not None else None,
-            labels=labels,
-        )
-    v = _Vocabulary(graph=g, concepts=concepts)
-    for iri, c in concepts.items():
-        if c.parent:
-            v.children.setdefault(c.parent, []).append(iri)
-        for scope in [iri, *v.ancestors(iri)]:
-            # a concept is also findable "below itself" so a scope can name its own topic
-            for label in c.labels:
-                v.strict.setdefault(scope, {}).setdefault(label_key(label), set()).add(iri)
-                v.loose.setdefault(scope, {}).setdefault(_loose_key(label), set()).add(iri)
-    for iri, c in concepts.items():
-        work = v.concepts[v.work_of(iri)]
-        is_mtus = bool(g.value(URIRef(work.iri), IMR.mtus))
-        acoem_chapter = c.level == "chapter" and work.iri == GL + "mtus-acoem"
-        if is_mtus and (c.level == "work" or acoem_chapter):
-            for label in c.labels:
-                v.mtus_heads.setdefault(label_key(label), iri)
-    return v
-
-
-# --------------------------------------------------------------------------- text handling
-
-
-class _Text:
-    """Whitespace-normalised statement text with a map back to raw offsets."""
-
-    def __init__(self, raw: str, start: int) -> None:
-        self.start = start
-        chars: list[str] = []
-        pos: list[int] = []
-        i, n = 0, len(raw)
-        quotes = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
-        quotes |= {"\u00a0": " ", "\u2013": "-"}
-        while i < n:
-            ch = quotes.get(raw[i], raw[i])
-            if ch.isspace():
-                j = i
-                while j < n and (raw[j].isspace() or raw[j] == "\u00a0"):
-                    j += 1
-                # soft-wrapped word ("Non- \nMTUS", "Electro-\ndiagnostic", URLs): join it up
-                soft = chars and chars[-1] == "-" and len(chars) > 1 and chars[-2].isalnum()
-                if not soft and chars and j < n:
-                    chars.append(" ")
-                    pos.append(i)
-                i = j
-                continue
-            chars.append(ch)
-            pos.append(i)
-            i += 1
-        self.s = "".join(chars)
-        self.pos = pos
-
-    def span(self, a: int, b: int) -> Span:
-        """Raw-letter span of normalised range [a, b)."""
-        if b <= a:
-            p = self.pos[a] if a < len(self.pos) else (self.pos[-1] + 1 if self.pos else 0)
-            return Span(self.start + p, self.start + p)
-        return Span(self.start + self.pos[a], self.start + self.pos[b - 1] + 1)
-
-    def fact(self, a: int, b: int) -> Fact[str]:
-        return Fact(self.s[a:b], self.span(a, b))
+def guideline_index() -> GuidelineIndex:
+    """The guideline vocabulary indexed for matching (built once per process, read-only)."""
+    return GuidelineIndex(load_index(VOCABULARY_FILE))
 
 
 # --------------------------------------------------------------------------- pages
@@ -283,82 +281,28 @@ def parse_pages(text: str) -> list[PageRange]:
     return out
 
 
+
 # --------------------------------------------------------------------------- minting
 
-#: minted IRI -> IRI of the deepest vocabulary concept recognised above it (or None)
-_MINTED: dict[str, str | None] = {}
 
+def mint_iri(label: str, broader: str | None) -> str:
+    """IRI of the node a citation outside the vocabulary names.
 
-def _mint(label: str) -> str:
-    digest = hashlib.sha1(label_key(label).encode("utf-8")).hexdigest()[:16]
-    return f"{GL}x/{digest}"
-
-
-def out_of_vocabulary_triples(citation: GuidelineCitation) -> list[tuple]:
-    """Triples describing a citation's minted node (empty for vocabulary concepts).
-
-    The minted node hangs below the deepest concept the parser recognised, so queries that roll
-    up along skos:broader still count it under its chapter or work.
+    Its identity is the cited words (as a matching key) AND the concept they were found under,
+    so "Neck and Upper Back Chapter, X" and "Shoulder Chapter, X" are two nodes, each with one
+    skos:broader, whatever else was parsed before.
     """
-    if citation.in_vocabulary:
-        return []
-    node = URIRef(citation.guideline)
-    broader = _MINTED.get(citation.guideline, citation.work)
-    triples: list[tuple] = [
-        (node, RDF.type, SKOS.Concept),
-        (node, SKOS.prefLabel, Literal(citation.guideline_label, lang="en")),
-        (node, IMR.inVocabulary, Literal(False)),
-        (node, SKOS.inScheme, SCHEME),
-    ]
-    if broader:
-        triples.append((node, SKOS.broader, URIRef(broader)))
-    return triples
+    key = label_key(label) if broader is None else f"{broader}\n{label_key(label)}"
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    return f"{GL}x/{digest}"
 
 
 # --------------------------------------------------------------------------- the grammar
 
 _DECISION = re.compile(r"Decision\s+based\s+on\b\s*", re.I)
-_NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+medical\s+evidence", re.I)
-_OUTSIDE = re.compile(
-    r"based\s+their\s+decision\s+on\s+recommendation\(?s?\)?\s+outside\s+of\s+the\s+MTUS"
-    r"|did\s+not\s+base\s+their\s+decision\s+on\s+the\s+MTUS",
-    re.I,
-)
-_LABEL = re.compile(r"^\s*(?:Claims\s+Administrator|MAXIMUS)\s+guideline\s*:\s*", re.I)
 _NON_MTUS = re.compile(r"Non-?\s*MTUS\s*(?:Citation\b\s*)?:?\s*", re.I)
 _MTUS = re.compile(r"MTUS\b\s*:?\s*", re.I)
 _URL = re.compile(r"(?:https?://|www\.)[^\s,;]+", re.I)
-
-#: work anchors of non-MTUS sentences: (regex, work slug or None = decide by content)
-_NON_MTUS_ANCHORS: list[tuple[re.Pattern[str], str | None]] = [
-    (re.compile(r"Official\s+Disability\s+Guidelines(?:\s*\(ODG\))?|\bODG\b", re.I), "odg"),
-    (
-        re.compile(
-            r"(?:Other\s+Medical\s+Treatment\s+Guidelines\s+)?"
-            r"(?:American\s+College\s+of\s+Occupational\s+and\s+Environmental\s+Medicine"
-            r"(?:\s*\(ACOEM\))?|\bACOEM\b)(?:\s+Guidelines\b)?",
-            re.I,
-        ),
-        None,
-    ),
-    (re.compile(r"American\s+College\s+of\s+Radiology", re.I), "acr-appropriateness"),
-]
-#: work anchors of 2015-layout MTUS sentences ("MTUS ACOEM Chapter 12 ...")
-_MTUS_ANCHORS: list[tuple[re.Pattern[str], str, str | None]] = [
-    (re.compile(r"\bACOEM\b(?:\s+Guidelines\b)?", re.I), "mtus-acoem", "2004"),
-    (
-        re.compile(r"Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines", re.I),
-        "mtus-chronic-pain",
-        "2009",
-    ),
-    (re.compile(r"Post-?\s*surgical\s+Treatment\s+Guidelines", re.I), "mtus-postsurgical", None),
-    (
-        re.compile(r"Acupuncture\s+(?:Medical\s+)?Treatment\s+Guidelines", re.I),
-        "mtus-acupuncture",
-        None,
-    ),
-    (re.compile(r"Opioid\s+Treatment\s+Guidelines", re.I), "mtus-opioid", None),
-]
 #: words that separate pieces of a citation, or carry no identity (edition notes, publisher)
 _FILLER = (
     r"\(ODG\)|Work\s+Loss\s+Data\s+Institute|\(\d+(?:st|nd|rd|th)\s+Annual\s+Edition\)"
@@ -391,10 +335,10 @@ class _Cite:
 class _Parser:
     """Parses one statement; holds the normalised text and the vocabulary."""
 
-    def __init__(self, text: _Text) -> None:
+    def __init__(self, text: StatementText, index: GuidelineIndex) -> None:
         self.t = text
         self.s = text.s
-        self.v = _vocabulary()
+        self.v = index
 
     # ---- pieces
 
@@ -464,7 +408,7 @@ class _Parser:
             text = self.s[a : pieces[j][1]]
             for scope in scopes:
                 hit = self.v.find(scope, text)
-                if hit and self.v.concepts[hit].level != "work":
+                if hit and self.v.level(hit) != "work":
                     return hit, j, scope
         return None
 
@@ -700,7 +644,7 @@ class _Parser:
                 hs, end = self.trim(hs, end)
                 out.append((_Cite(None, None, hs, end, chapter=(hs, name_end)), edition, True))
                 continue
-            level = self.v.concepts[iri].level
+            level = self.v.level(iri)
             work = self.v.work_of(iri)
             chapter = iri if level == "chapter" else None
             sec = re.match(r"[\s,]*Section\(s\)\s*:?\s*", self.s[ye:end], re.I)
@@ -738,11 +682,10 @@ class _Parser:
 
     def mtus_2015(self, a: int, b: int) -> list[tuple[_Cite, str | None, bool]]:
         anchors = sorted(
-            (
-                (m.start(), m.end(), w, ed)
-                for rx, w, ed in _MTUS_ANCHORS
-                for m in rx.finditer(self.s, a, b)
-            ),
+            (m.start(), m.end(), cue.work, cue.default_edition)
+            for anchor in self.v.anchors("MTUS")
+            for cue in anchor.cues
+            for m in anchor.pattern.finditer(self.s, a, b)
         )
         anchors = [x for k, x in enumerate(anchors) if k == 0 or x[0] >= anchors[k - 1][1]]
         out: list[tuple[_Cite, str | None, bool]] = []
@@ -751,7 +694,7 @@ class _Parser:
             out.append((_Cite(None, None, *lead, section=lead), None, True))
         for k, (s0, s1, work, ed) in enumerate(anchors):
             end = anchors[k + 1][0] if k + 1 < len(anchors) else b
-            cites, edition = self.chunk(GL + work, s1, end, (s0, s1), ed)
+            cites, edition = self.chunk(work, s1, end, (s0, s1), ed)
             out.extend((c, edition, True) for c in cites)
         return out
 
@@ -766,15 +709,16 @@ class _Parser:
             url = self.s[u0:u1]
             out.append((_Cite(None, None, u0, u1, url=url), None, False))
             blocked.append((m.start(), m.end()))
-        anchors = []
-        for rx, work in _NON_MTUS_ANCHORS:
-            for m in rx.finditer(self.s, a, b):
+        found: list[tuple[int, int, int, Anchor]] = []
+        for k, anchor in enumerate(self.v.anchors("non-MTUS")):
+            for m in anchor.pattern.finditer(self.s, a, b):
                 if not any(x0 <= m.start() < x1 for x0, x1 in blocked):
-                    anchors.append((m.start(), m.end(), work))
-        anchors.sort()
+                    found.append((m.start(), m.end(), k, anchor))
+        found.sort(key=lambda x: x[:3])
+        anchors = [(s0, s1, anchor) for s0, s1, _, anchor in found]
         anchors = [x for k, x in enumerate(anchors) if k == 0 or x[0] >= anchors[k - 1][1]]
         # a work's stretch runs to the next anchor or URL; the rest is free text
-        stretches: list[tuple[int, int, int, str | None]] = []
+        stretches: list[tuple[int, int, int, Anchor]] = []
         for s0, s1, work in anchors:
             end = min(
                 [x[0] for x in anchors if x[0] > s0] + [x0 for x0, _ in blocked if x0 >= s1] + [b]
@@ -787,11 +731,8 @@ class _Parser:
             if seg[1] > seg[0] and label_key(self.s[seg[0] : seg[1]]) not in _CONNECTORS:
                 out.append((self.free_source(*seg), None, False))
             prev = max(prev, x1)
-        for s0, s1, end, work in stretches:
-            if work is None:
-                cites, edition = self.acoem(s0, s1, end)
-            else:
-                cites, edition = self.chunk(GL + work, s1, end, (s0, s1), None)
+        for s0, s1, end, anchor in stretches:
+            cites, edition = self.anchored(anchor, s0, s1, end)
             out.extend((c, edition, False) for c in cites)
         return out
 
@@ -799,36 +740,40 @@ class _Parser:
         m = re.search(r"(?:[\s,;.:]*\b(?:and\s+the|and|the)\b)+[\s,;.:]*$", self.s[a:b], re.I)
         return a + m.start() if m else b
 
-    def acoem(self, s0: int, s1: int, end: int) -> tuple[list[_Cite], str | None]:
-        """Non-MTUS ACOEM: 2nd edition (2004) = the MTUS ACOEM chapters; otherwise the 3rd."""
+    def anchored(
+        self, anchor: Anchor, s0: int, s1: int, end: int
+    ) -> tuple[list[_Cite], str | None]:
+        """One work's stretch of a non-MTUS sentence.  When the anchor's words name several
+        works (ACOEM: the 2nd edition adopted in the MTUS, or the 3rd), the edition words in
+        the stretch decide; else the default cue's work and then the others are tried and the
+        first whose words resolve below it wins; else the default cue's work is assumed."""
         body = self.s[s1:end]
-        if re.search(r"\b2nd\b|\b2004\b", body):
-            order = ["mtus-acoem"]
-        elif re.search(r"\b3rd\b", body):
-            order = ["acoem-3"]
-        else:
-            order = ["acoem-3", "mtus-acoem"]
-        for work in order:
-            cites, edition = self.chunk(GL + work, s1, end, (s0, s1), None)
-            if edition is None and work == "acoem-3" and re.search(r"\b3rd\b", body):
-                edition = "3rd"
-            if len(order) == 1 or any(c.iri and c.iri != GL + work for c in cites):
+        if len(anchor.cues) == 1:
+            return self.chunk(anchor.cues[0].work, s1, end, (s0, s1), None)
+        chosen = next((c for c in anchor.cues if c.edition_cue and c.edition_cue.search(body)),
+                      None)
+        order = [chosen] if chosen else [anchor.default] + [
+            c for c in anchor.cues if c is not anchor.default]
+        for cue in order:
+            cites, edition = self.chunk(cue.work, s1, end, (s0, s1), None)
+            if edition is None and cue.edition_from_cue and cue.edition_cue \
+                    and cue.edition_cue.search(body):
+                edition = cue.edition_from_cue
+            if len(order) == 1 or any(c.iri and c.iri != cue.work for c in cites):
                 return cites, edition
-        return self.chunk(GL + "acoem-3", s1, end, (s0, s1), None)
+        return self.chunk(anchor.default.work, s1, end, (s0, s1), None)
 
     def free_source(self, a: int, b: int) -> _Cite:
-        """A source outside the guideline works: its own node titled with the cited words."""
+        """A source outside the guideline works: its own node titled with the cited words,
+        below the work the first matching free-source cue names (UpToDate, FDA label, ...)."""
         text = self.s[a:b]
-        if re.search(r"UpToDate", text, re.I):
-            m = re.search(r"[\s,;]*(?:accessed\s+)?(?:(?:from|via|in|on)\s+)?UpToDate", text, re.I)
+        cues = self.v.free_sources()
+        cue = next((c for c in cues if c.pattern is None or c.pattern.search(text)), cues[-1])
+        if cue.title_end is not None:
+            m = cue.title_end.search(text)
             t1 = a + m.start() if m and m.start() > 0 else b
-            a, t1 = self.trim(a, t1)
-            return _Cite(None, GL + "uptodate", a, t1, section=(a, t1), work=GL + "uptodate")
-        if re.search(r"\bFDA\b|prescribing\s+information|package\s+insert|\blabel\b", text, re.I):
-            return _Cite(None, GL + "fda-label", a, b, section=(a, b), work=GL + "fda-label")
-        return _Cite(
-            None, GL + "medical-literature", a, b, section=(a, b), work=GL + "medical-literature"
-        )
+            a, b = self.trim(a, t1)
+        return _Cite(None, cue.work, a, b, section=(a, b), work=cue.work)
 
     # ---- records
 
@@ -837,7 +782,8 @@ class _Parser:
         if not iri or iri not in self.v.concepts:
             return None
         chapter = self.v.chapter_of(iri)
-        if chapter and self.v.work_of(iri) == GL + "mtus-acoem" and chapter.notation:
+        numbered = self.v.skos.value(self.v.work_of(iri), IMR.numberedChapters)
+        if chapter and numbered is not None and bool(numbered) and chapter.notation:
             return int(chapter.notation)
         return None
 
@@ -868,13 +814,11 @@ class _Parser:
                 url=c.url,
             )
         label = c.url or (section_text if section_text else text.value)
-        iri = _mint(label)
         scope = c.scope if c.scope in v.concepts else None
-        _MINTED[iri] = scope
         return GuidelineCitation(
             text=text,
             mtus=mtus,
-            guideline=iri,
+            guideline=mint_iri(label, scope),
             guideline_label=label,
             in_vocabulary=False,
             work=c.work or (v.work_of(scope) if scope else None),
@@ -884,6 +828,7 @@ class _Parser:
             section=None if c.url else section_text,
             pages=c.pages,
             url=c.url,
+            broader=scope,
         )
 
 
@@ -895,12 +840,12 @@ def _sentences(s: str) -> Iterable[tuple[int, int]]:
     return [(m.end(), e) for m, e in zip(found, ends, strict=True)]
 
 
-def parse_guideline_statement(text: str, start: int, party: Party) -> GuidelineStatement:
-    """Parse one party's guideline statement into flags and resolved citations.
+def resolve_statement(
+    statement: GuidelineStatement, index: GuidelineIndex | None = None
+) -> GuidelineStatement:
+    """The statement with its citations parsed and resolved (a new record; the input is kept).
 
-    ``text`` is the statement exactly as in the letter and ``start`` its offset there; every
-    span produced is ``start`` plus an offset into ``text``.  Grammar, per "Decision based on"
-    sentence:
+    Grammar, per "Decision based on" sentence of the statement as written:
 
     * ``MTUS <Work> <year>[ Guidelines][, Section(s): <s1>, <s2>][, and <Work> <year> ...]`` —
       2016-17 letters.  Section titles may contain commas, so known titles are matched longest
@@ -909,24 +854,25 @@ def parse_guideline_statement(text: str, start: int, party: Party) -> GuidelineS
       Treatment Guidelines <topic> Page(s): <pages>`` — 2015 letters.  A page list that follows
       several chapters belongs to that whole group and is attached to each chapter of it: the
       letter does not say which page belongs to which chapter, and attaching to all keeps the
-      information without inventing a split.  2015 "Chronic Pain Treatment Guidelines" is the
-      2009 edition.
+      information without inventing a split.  The editions 2015 letters leave unstated are the
+      cues' imr:defaultEdition.
     * ``Non-MTUS Citation <ODG | ACOEM | ACR ...> <chapter>, <topic>; <chapter> ...``, URLs
       (each its own citation) and free titles (UpToDate, FDA labels, articles).
     """
-    t = _Text(text, start)
+    written = statement.written
+    if written is None:  # a record built without the letter's wording: nothing to read
+        return statement
+    v = index or guideline_index()
+    t = StatementText(written.value, written.span.start)
     s = t.s
-    lead = _LABEL.match(s)
-    body0 = lead.end() if lead else 0
-    no_evidence = bool(_NO_EVIDENCE.search(s))
-    outside = bool(_OUTSIDE.search(s))
-    p = _Parser(t)
+    body0 = len(s) - len(statement.text.value)
+    p = _Parser(t, v)
     raw: list[tuple[_Cite, str | None, bool]] = []
     sentences = list(_sentences(s))
-    if not sentences and not no_evidence:
-        rest = _OUTSIDE.sub(" ", s[body0:])
+    if not sentences and not NO_EVIDENCE.search(s):
+        rest = OUTSIDE_MTUS.sub(" ", s[body0:])
         if label_key(rest):
-            m = _OUTSIDE.search(s, body0)
+            m = OUTSIDE_MTUS.search(s, body0)
             a = m.end() if m else body0
             sentences = [(a, len(s))]
     for a, b in sentences:
@@ -942,12 +888,11 @@ def parse_guideline_statement(text: str, start: int, party: Party) -> GuidelineS
             raw.extend(p.mtus_sentence(m.end(), b))
             continue
         raw.extend(p.non_mtus_sentence(a, b))
-    citations = [p.record(c, ed, mtus) for c, ed, mtus in raw]
-    fact = t.fact(body0, len(s))
-    return GuidelineStatement(
-        party=party,
-        text=fact,
-        cited_no_evidence=no_evidence,
-        outside_mtus=outside,
-        citations=citations,
-    )
+    return replace(statement, citations=[p.record(c, ed, mtus) for c, ed, mtus in raw])
+
+
+def parse_guideline_statement(text: str, start: int, party: Party) -> GuidelineStatement:
+    """Parse one party's statement as written in a letter (``start`` its offset there) into
+    flags and resolved citations: ``imrgraph.parse.parse_statement`` then
+    ``resolve_statement``."""
+    return resolve_statement(parse_statement(text, start, party))

@@ -1,7 +1,7 @@
 """One way to run a query: :func:`run` on a graph, a store or an endpoint.
 
 ``run`` turns the query (a NamedQuery, a bundled query's name, a ``.rq`` path or SPARQL text)
-into bound text once (:func:`imrgraph.query.named.bind_parameters`), then hands it to the
+into bound text once (:func:`imrgraph.sparql.named.bind_parameters`), then hands it to the
 backend for the source: rdflib's engine or an in-memory Oxigraph copy for an rdflib graph,
 the store's Oxigraph database, or a SPARQL 1.1 endpoint.  Every backend returns the same
 plain values (``imrgraph.store.oxi.python_value``), so a query gives the same rows anywhere.
@@ -16,9 +16,9 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from imrgraph.errors import UsageError
-from imrgraph.query.named import NamedQuery, as_query, bind_parameters
-from imrgraph.query.results import QueryResult
 from imrgraph.remote import RemoteEndpoint
+from imrgraph.sparql.named import NamedQuery, as_query, bind_parameters
+from imrgraph.sparql.results import QueryResult
 from imrgraph.store.letterstore import LetterStore
 from imrgraph.store.oxi import memory_store, oxigraph_value, python_value
 

@@ -6,7 +6,7 @@ or an endpoint (:func:`run`), :mod:`.results` holds and prints the rows.
 
 from __future__ import annotations
 
-from imrgraph.query.execute import (
+from imrgraph.sparql.execute import (
     DEFAULT_GRAPH_ENGINE,
     GRAPH_ENGINES,
     Runner,
@@ -14,7 +14,7 @@ from imrgraph.query.execute import (
     run,
     runner,
 )
-from imrgraph.query.named import (
+from imrgraph.sparql.named import (
     NamedQuery,
     Parameter,
     as_query,
@@ -24,7 +24,7 @@ from imrgraph.query.named import (
     parse_query_file,
     parse_query_text,
 )
-from imrgraph.query.results import QueryResult, format_result, format_table
+from imrgraph.sparql.results import QueryResult, format_result, format_table
 from imrgraph.store.oxi import python_value
 
 __all__ = [
