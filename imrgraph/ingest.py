@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imrgraph.errors import IngestError
-from imrgraph.pdf import pdf_text
+from imrgraph.pdf import MAX_PDF_BYTES, MAX_PDF_PAGES, read_pdf
 from imrgraph.records import SourceDocument
 
 #: A real letter is a few kB to ~60 kB of text; anything this large is not one letter.
 MAX_TEXT_BYTES = 5 * 1024 * 1024
-MAX_PDF_BYTES = 50 * 1024 * 1024
 LETTER_SUFFIXES = (".txt", ".text", ".pdf")
 
 _MAGIC = {
@@ -76,6 +75,9 @@ class LetterText:
 
     text: str
     source: SourceDocument
+    #: What the PDF engine complained about while reading (one line each), for the letter's
+    #: warnings; never printed to stderr by ingest.
+    warnings: tuple[str, ...] = ()
 
 
 def normalise_text(text: str) -> str:
@@ -112,34 +114,150 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
-def read_letter(path: Path | str) -> LetterText:
-    """Read one letter file; raise IngestError with the reason when it cannot be a letter."""
-    path = Path(path)
-    name = str(path)
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\a": "\\a",
+            "\b": "\\b", "\f": "\\f", "\v": "\\v", "\x1b": "\\033"}
+
+
+def display_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
+    """A file name fit to print: escaped as ``ls -b`` does, with no control characters.
+
+    File names are bytes; Python keeps an undecodable byte as a lone surrogate
+    (``os.fsdecode``), which cannot be printed or stored as RDF, and a newline, CR or ANSI
+    escape in a name could forge or erase lines of a report. Such characters become C-style
+    escapes (``\\n``, ``\\033``), undecodable bytes and other non-printable characters octal
+    escapes of their bytes (``\\377``), and a backslash ``\\\\``, so the display is unambiguous
+    and reversible; an ordinary name is returned unchanged.
+    """
+    text = os.fsdecode(path) if not isinstance(path, str) else path
+    if text.isprintable() and "\\" not in text:
+        return text
+    out: list[str] = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif "\udc80" <= ch <= "\udcff":  # an undecodable byte kept by surrogateescape
+            out.append(f"\\{ord(ch) - 0xDC00:03o}")
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        else:
+            out.extend(f"\\{b:03o}" for b in ch.encode("utf-8", "surrogatepass"))
+    return "".join(out)
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, for a rejection reason."""
+    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "an unknown file type"
+
+
+def _regular_file_size(path: str | os.PathLike[str], name: str) -> int:
+    """The size of a regular file (symlinks followed); IngestError for anything else."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError as exc:
         raise IngestError(name, f"cannot read: {exc.strerror or exc}") from None
     if stat.S_ISDIR(st.st_mode):
         raise IngestError(name, "is a directory")
     if not stat.S_ISREG(st.st_mode):
-        raise IngestError(name, "not a regular file")
-    is_pdf = path.suffix.lower() == ".pdf"
-    limit = MAX_PDF_BYTES if is_pdf else MAX_TEXT_BYTES
-    if st.st_size > limit:
-        raise IngestError(
-            name, f"too large for one letter ({st.st_size / 1e6:.1f} MB > {limit / 1e6:.0f} MB)"
-        )
-    if st.st_size == 0:
+        raise IngestError(name, f"not a regular file: {_kind(st.st_mode)}")
+    return st.st_size
+
+
+def read_bytes_bounded(
+    path: str | os.PathLike[str], limit: int, *, what: str = "letter"
+) -> bytes:
+    """A regular file's bytes, never more than ``limit``: the one way imrgraph reads an input.
+
+    The file type is checked before the file is opened (a FIFO, a device such as /dev/zero,
+    or a symlink to one is refused, never read), the file is opened non-blocking and checked
+    again on the open descriptor (it may have been swapped), and at most ``limit + 1`` bytes
+    are read, so a file that grows is refused too. Raises IngestError naming the file.
+    """
+    name = display_name(path)
+    size = _regular_file_size(path, name)
+    if size > limit:
+        raise IngestError(name, f"too large for one {what} ({_size(size)} > {_size(limit)})")
+    if size == 0:
         raise IngestError(name, "empty file")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        with path.open("rb") as fh:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise IngestError(name, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise IngestError(name, f"not a regular file: {_kind(mode)}")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
         raise IngestError(name, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise IngestError(name, f"too large for one {what} (grew past {_size(limit)} as read)")
+    if not data:
+        raise IngestError(name, "empty file")
+    return data
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n} bytes"
+
+
+def input_limit(path: str | os.PathLike[str]) -> int:
+    """The size limit for an input: a PDF may be larger than a text letter."""
+    return MAX_PDF_BYTES if os.fspath(path).lower().endswith(".pdf") else MAX_TEXT_BYTES
+
+
+def source_digest(path: str | os.PathLike[str]) -> str:
+    """The sha256 that :func:`read_letter` gives the file, read the same bounded way.
+
+    For a store that skips letters it already holds: the same checks as reading (regular
+    file, size limits), so a FIFO, a device or an over-large file raises IngestError at once
+    instead of hanging or being hashed whole.
+    """
+    return hashlib.sha256(read_bytes_bounded(path, input_limit(path))).hexdigest()
+
+
+def pdf_text(
+    path: str | os.PathLike[str],
+    *,
+    engine: str | None = None,
+    max_bytes: int = MAX_PDF_BYTES,
+    max_pages: int = MAX_PDF_PAGES,
+) -> str:
+    """The cleaned text of a PDF file (see :func:`imrgraph.pdf.read_pdf`), read bounded.
+
+    Encrypted PDFs are opened with the empty user password (the state's letters only restrict
+    permissions); a PDF that needs a real password, a truncated or corrupt file, one over the
+    size or page limits, one that is not a regular file, or one without a text layer raises
+    ``IngestError``.
+    """
+    data = read_bytes_bounded(path, max_bytes, what="PDF")
+    return read_pdf(data, display_name(path), engine=engine, max_pages=max_pages).text
+
+
+def read_letter(path: Path | str, *, engine: str | None = None) -> LetterText:
+    """Read one letter file; raise IngestError with the reason when it cannot be a letter.
+
+    ``engine`` picks the PDF engine (see :func:`imrgraph.pdf.pdf_engine`). The path is kept
+    losslessly (a name that is not UTF-8 stays as ``os.fsdecode`` gives it); messages and the
+    recorded file name use :func:`display_name`.
+    """
+    path = Path(path)
+    name = display_name(path)
+    is_pdf = path.suffix.lower() == ".pdf"
+    data = read_bytes_bounded(path, input_limit(path), what="PDF" if is_pdf else "letter")
     digest = hashlib.sha256(data).hexdigest()
+    warnings: tuple[str, ...] = ()
     if is_pdf or data.startswith(b"%PDF"):
-        text = pdf_text(path)
+        pdf = read_pdf(data, name, engine=engine)
+        text, warnings = pdf.text, pdf.warnings
         media_type = "application/pdf"
     else:
         text = decode_text(data, name)
@@ -149,7 +267,9 @@ def read_letter(path: Path | str) -> LetterText:
         raise IngestError(name, "no text (only whitespace)")
     return LetterText(
         text=text,
-        source=SourceDocument(name=path.name, sha256=digest, media_type=media_type, path=name),
+        source=SourceDocument(name=display_name(path.name), sha256=digest,
+                              media_type=media_type, path=str(path)),
+        warnings=warnings,
     )
 
 
@@ -164,7 +284,10 @@ def letter_from_string(text: str, name: str = "<string>") -> LetterText:
 
 @dataclass(frozen=True)
 class Skipped:
-    """An input path that could not even be listed (symlink loop, unreadable folder...)."""
+    """An input that is not read: a symlink loop, an unreadable folder, a FIFO or device...
+
+    ``path`` is kept losslessly (print it with :func:`display_name`).
+    """
 
     path: str
     reason: str
@@ -174,7 +297,8 @@ def discover(inputs: Iterable[str | Path]) -> Iterator[Path | Skipped]:
     """Expand files, folders (recursively) and glob patterns into letter paths.
 
     Folders contribute only files with a letter suffix; a file named explicitly is always tried.
-    Symlink loops and unreadable folders are reported, not followed forever or ignored.
+    Symlink loops, unreadable folders and files that are not regular files (FIFOs, devices,
+    symlinks to them) are reported as :class:`Skipped` with the reason, never opened.
     """
     seen: set[str] = set()
     for raw in inputs:
@@ -233,7 +357,15 @@ def _walk(path: Path, seen: set[str], explicit: bool) -> Iterator[Path | Skipped
                 yield from _walk(child_path, seen, explicit=False)
         return
     if explicit or path.suffix.lower() in LETTER_SUFFIXES:
-        yield path
+        try:
+            mode = os.stat(real).st_mode
+        except OSError as exc:
+            yield Skipped(str(path), f"cannot read: {exc.strerror or exc}")
+            return
+        if stat.S_ISREG(mode):
+            yield path
+        else:  # a FIFO or a device would block or never end: refused before any read
+            yield Skipped(str(path), f"not a regular file: {_kind(mode)}")
 
 
 _WS = re.compile(r"\s+")

@@ -1,9 +1,13 @@
 """PDF letters -> plain text that reads like the corpus' pypdf text files.
 
-Why pypdf (and not pdfplumber or PyMuPDF): it is pure Python (no native wheels to build or
-trust), handles the state's AES-encrypted letters through ``cryptography``, and is BSD
-licensed, whereas PyMuPDF is AGPL and pdfplumber drags in pdfminer.six for no gain here. The
-reference texts of the corpus were made with pypdf, so using it keeps spans comparable.
+Two engines read the text layer (see docs/design.md, "PDF text"): ``pypdfium2`` (PDFium, the
+default: about ten times faster than pypdf on the state's AES-encrypted Word exports, and
+line-for-line the same text once its line-end hyphen marker is written back as a hyphen) and
+``pypdf`` (pure Python, the tool the corpus' reference texts were made with). Choose with the
+``engine=`` parameter or the ``IMRGRAPH_PDF_ENGINE`` environment variable. ``pdftotext -layout``
+output is read by :func:`layout_text_normalise`. Both licences are permissive (pypdfium2:
+Apache-2.0 / BSD-3-Clause, PDFium itself BSD-3-Clause; pypdf: BSD-3-Clause), unlike PyMuPDF
+(AGPL).
 
 What the published letters contain (checked on the 72 real PDFs, PDFMaker for Word, AESV2
 encryption with an empty user password): 2 to 10 pages, the MAXIMUS logo as an image on
@@ -12,20 +16,29 @@ cell, so pypdf gives "Priority: Standard Application / Received: / <date>" on th
 each label and value survives), no running header or footer, no page numbers, and no
 automatic hyphenation: every hyphen at a line end in those letters is a real one
 ("non-\\ncertified", "x-\\nray", "hand-\\nwrist"). Letters from other years or re-rendered copies
-can carry "Page 2 of 3" footers and a running header line, which :func:`clean_pages` drops.
+can carry "Page 2 of 3" footers and a running header line, which :func:`clean_pages` drops by
+position (a page's first or last lines) and form (a page number, the case number, a short
+title), never a body sentence that happens to repeat.
 
 Every failure is an :class:`imrgraph.errors.IngestError` naming the file and the reason; no
-other exception type escapes :func:`pdf_text`.
+other exception type escapes :func:`read_pdf`. What an engine says on the way (pypdf's log
+messages, Python warnings) becomes the letter's warnings (:class:`PdfText`), never raw stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
-import pathlib
+import logging
+import os
 import re
+import threading
+import warnings
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from imrgraph.errors import IngestError
+from imrgraph.errors import IngestError, UsageError
 
 #: Refuse larger files: letters are a few tens of kB; this bounds memory and parse time.
 MAX_PDF_BYTES = 50 * 1024 * 1024
@@ -133,6 +146,17 @@ def rejoin_soft_hyphens(text: str) -> str:
 
 
 # --- page furniture -----------------------------------------------------------------------
+#: A case number as the state writes it (CM16-0213037) names the letter, never a body sentence.
+_CASE_NUMBER_RE = re.compile(r"\b[A-Z]{2}\d{2}-\d{7}\b")
+#: A page reference inside a longer line: "Page 2", "page 2 of 3", "2 of 3".
+_PAGE_REF_RE = re.compile(r"\bpage\s*\d+\b|\b\d+\s+of\s+\d+\b", re.IGNORECASE)
+#: Punctuation that ends or continues a sentence or labels a field: a line with it is prose.
+_PROSE_RE = re.compile(r"[.,;:!?](?:\s|$)")
+#: Words a running title may have; body lines that wrap are longer.
+_TITLE_WORDS = 10
+_NAMED_LINE_WORDS = 16
+
+
 def _edge_indices(lines: list[str]) -> tuple[list[int], list[int]]:
     """Indices of the first and last ``_EDGE_LINES`` non-blank lines of a page."""
     nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
@@ -144,36 +168,63 @@ def _furniture_key(line: str) -> str:
     return re.sub(r"\d+", "#", " ".join(line.split())).lower()
 
 
-def clean_pages(pages: list[str]) -> str:
-    """Join page texts, dropping page numbers and running headers/footers.
+def furniture_form(line: str) -> bool:
+    """Whether a line reads like a running header/footer rather than body text.
 
-    Page numbers ("Page 2 of 3", "2 of 3", "- 2 -", or a bare number equal to the page's
-    index) are dropped when among the first or last two non-blank lines of a page. A running
-    header/footer is a line, digits masked, found among the first (or last) two non-blank
-    lines of every page, or of every page but the first, with at least two pages carrying it:
-    a one-page letter can therefore only lose its page number. Then soft hyphens are
-    rejoined, trailing spaces dropped and runs of blank lines squeezed to one.
+    Furniture names the letter or the page (a case number, "Page 2 of 3") in a short line, or
+    is a short title: at most ten words, not starting lowercase, with no sentence or field
+    punctuation (". ", ", ", ": "...). A rationale sentence a reviewer repeats for two items
+    ("... would not be supported at this time. As / such, the request is not medically
+    necessary.") fails every test, so repeating at the foot of two pages cannot delete it.
+    """
+    words = line.split()
+    if not words:
+        return False
+    flat = " ".join(words)
+    if _CASE_NUMBER_RE.search(flat) or _PAGE_REF_RE.search(flat):
+        return len(words) <= _NAMED_LINE_WORDS
+    return len(words) <= _TITLE_WORDS and not flat[0].islower() and not _PROSE_RE.search(flat)
+
+
+def page_number_line(line: str, page: int) -> bool:
+    """A page number by form: "Page 2 of 3", "2 of 3", "- 2 -", or the page's bare number."""
+    bare = _BARE_NUMBER_RE.match(line)
+    return bool(_PAGE_NUMBER_RE.match(line) or (bare and int(bare.group(1)) == page))
+
+
+def furniture_lines(pages: list[list[str]]) -> list[set[int]]:
+    """Per page, the indices of the lines that are page furniture (see :func:`clean_pages`)."""
+    edges = [_edge_indices(lines) for lines in pages]
+    drop: list[set[int]] = [set() for _ in pages]
+    for n, (lines, (top, bottom)) in enumerate(zip(pages, edges, strict=True)):
+        drop[n].update(i for i in {*top, *bottom} if page_number_line(lines[i], n + 1))
+    if len(pages) < 2:
+        return drop
+    need = max(2, len(pages) - 1)
+    for side in (0, 1):
+        seen: Counter[str] = Counter()
+        for lines, edge in zip(pages, edges, strict=True):
+            seen.update({_furniture_key(lines[i]) for i in edge[side] if furniture_form(lines[i])})
+        running = {k for k, c in seen.items() if c >= need and any(ch.isalpha() for ch in k)}
+        for n, (lines, edge) in enumerate(zip(pages, edges, strict=True)):
+            drop[n].update(i for i in edge[side]
+                           if furniture_form(lines[i]) and _furniture_key(lines[i]) in running)
+    return drop
+
+
+def clean_pages(pages: list[str]) -> str:
+    """Join page texts, dropping page numbers and running headers/footers, nothing else.
+
+    Page furniture is told by position and form together. Position: only the first or last
+    two non-blank lines of a page. Form: a page number ("Page 2 of 3", "2 of 3", "- 2 -", or a
+    bare number equal to the page's index) is dropped there on any page; a running
+    header/footer is a line of :func:`furniture_form` found, digits masked, at the same end of
+    every page (or every page but the first), at least two of them: a one-page letter can only
+    lose its page number, and a body sentence is never dropped however often it repeats.
+    Then soft hyphens are rejoined and spacing normalised (:func:`normalise_whitespace`).
     """
     split = [p.splitlines() for p in pages]
-    edges = [_edge_indices(lines) for lines in split]
-    drop: list[set[int]] = [set() for _ in split]
-    for n, (lines, (top, bottom)) in enumerate(zip(split, edges, strict=True), start=1):
-        for i in {*top, *bottom}:
-            line = lines[i]
-            bare = _BARE_NUMBER_RE.match(line)
-            if _PAGE_NUMBER_RE.match(line) or (bare and int(bare.group(1)) == n):
-                drop[n - 1].add(i)
-    if len(split) >= 2:
-        for side in (0, 1):
-            seen: Counter[str] = Counter()
-            for lines, edge in zip(split, edges, strict=True):
-                seen.update({_furniture_key(lines[i]) for i in edge[side]})
-            need = max(2, len(split) - 1)
-            running = {k for k, c in seen.items() if c >= need and any(ch.isalpha() for ch in k)}
-            for n, (lines, edge) in enumerate(zip(split, edges, strict=True)):
-                for i in edge[side]:
-                    if _furniture_key(lines[i]) in running:
-                        drop[n].add(i)
+    drop = furniture_lines(split)
     kept = [
         "\n".join(ln for i, ln in enumerate(lines) if i not in drop[n])
         for n, lines in enumerate(split)
@@ -182,50 +233,149 @@ def clean_pages(pages: list[str]) -> str:
 
 
 def normalise_whitespace(text: str) -> str:
-    """Strip trailing spaces and squeeze runs of whitespace-only lines into one blank line."""
+    """One space between words, no leading or trailing spaces, no blank lines.
+
+    The engines agree on the words and the line breaks of a letter but not on spacing: pypdf
+    writes "Date of Injury:  10/13/2016" and a blank line between paragraphs, PDFium one space
+    and no blank lines. Keeping only what they agree on makes the text, and so every span of
+    the record, the same whichever engine read the PDF (checked on the real letters).
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    lines = [ln.rstrip() for ln in text.split("\n")]
-    out: list[str] = []
-    for ln in lines:
-        if ln or (out and out[-1]):
-            out.append(ln)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out) + "\n" if out else ""
+    lines = [" ".join(ln.split()) for ln in text.split("\n")]
+    return "".join(ln + "\n" for ln in lines if ln)
 
 
 # --- reading PDFs -------------------------------------------------------------------------
-def pdf_text(
-    path: pathlib.Path | str, *, max_bytes: int = MAX_PDF_BYTES, max_pages: int = MAX_PDF_PAGES
-) -> str:
-    """The text of a PDF letter, cleaned of page furniture (see :func:`clean_pages`).
+#: The engines that read a PDF's text layer; the first is the default.
+ENGINES = ("pypdfium2", "pypdf")
+#: Environment variable that picks the engine when ``engine=`` is not given.
+ENGINE_ENV = "IMRGRAPH_PDF_ENGINE"
+#: At most this many distinct engine messages are kept as a letter's warnings.
+_MAX_WARNINGS = 5
+# PDFium is not thread-safe, and capturing pypdf's log and Python warnings swaps process-wide
+# state: one extraction at a time per process (parallel builds use processes).
+_LOCK = threading.RLock()
 
-    Encrypted PDFs are opened with the empty user password (the state's letters only restrict
-    permissions); a PDF that needs a real password, a truncated or corrupt file, one over the
-    size or page limits, or one without a text layer raises ``IngestError``.
-    """
-    path = pathlib.Path(path)
-    name = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise IngestError(name, f"cannot read file: {exc.strerror or exc}") from exc
-    if size == 0:
+
+@dataclass(frozen=True)
+class PdfText:
+    """A PDF letter's cleaned text and what the engine complained about while reading it."""
+
+    text: str
+    engine: str
+    warnings: tuple[str, ...] = ()
+
+
+def pdf_engine(engine: str | None = None) -> str:
+    """The engine to use: ``engine`` if given, else ``$IMRGRAPH_PDF_ENGINE``, else pypdfium2."""
+    chosen = (engine or os.environ.get(ENGINE_ENV) or ENGINES[0]).strip().lower()
+    if chosen not in ENGINES:
+        source = "engine" if engine else ENGINE_ENV
+        raise UsageError(f"unknown PDF engine {chosen!r} ({source}); choose one of "
+                         + ", ".join(ENGINES))
+    return chosen
+
+
+def read_pdf(
+    data: bytes, name: str, *, engine: str | None = None, max_pages: int = MAX_PDF_PAGES
+) -> PdfText:
+    """A PDF letter's bytes -> its cleaned text and the engine's warnings; ``name`` for errors."""
+    chosen = pdf_engine(engine)
+    if not data:
         raise IngestError(name, "empty file (0 bytes), not a PDF")
-    if size > max_bytes:
-        raise IngestError(name, f"PDF too large: {size} bytes exceeds the {max_bytes}-byte limit")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(name, f"cannot read file: {exc.strerror or exc}") from exc
     if b"%PDF-" not in data[:1024]:
         raise IngestError(name, "not a PDF: no %PDF- header")
     if b"%%EOF" not in data[-1024:]:
         raise IngestError(name, "truncated or corrupt PDF: no %%EOF marker at the end")
-    return clean_pages(_extract_pages(name, data, max_pages))
+    extract = _pdfium_pages if chosen == "pypdfium2" else _pypdf_pages
+    with _LOCK, _engine_messages() as messages:
+        pages = extract(name, data, max_pages)
+    if not any(p.strip() for p in pages):
+        raise IngestError(name, "no extractable text (scanned image?)")
+    return PdfText(clean_pages(pages), chosen, _summarise(chosen, messages))
 
 
-def _extract_pages(name: str, data: bytes, max_pages: int) -> list[str]:
+class _Collect(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _engine_messages() -> Iterator[list[str]]:
+    """Collect pypdf's log records and Python warnings instead of letting them reach stderr."""
+    sink: list[str] = []
+    logger = logging.getLogger("pypdf")
+    handler = _Collect(sink)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield sink
+        sink.extend(str(w.message) for w in caught)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _summarise(engine: str, messages: list[str]) -> tuple[str, ...]:
+    """Distinct engine messages, one line each, a bounded number of them."""
+    distinct = list(dict.fromkeys(" ".join(m.split())[:200] for m in messages if m.strip()))
+    out = [f"PDF reader ({engine}): {m}" for m in distinct[:_MAX_WARNINGS]]
+    if len(distinct) > _MAX_WARNINGS:
+        out.append(f"PDF reader ({engine}): {len(distinct) - _MAX_WARNINGS} more message(s)")
+    return tuple(out)
+
+
+def _check_pages(name: str, n_pages: int, max_pages: int) -> None:
+    if n_pages > max_pages:
+        raise IngestError(name, f"too many pages: {n_pages} exceeds the {max_pages}-page limit")
+    if n_pages == 0:
+        raise IngestError(name, "corrupt PDF: no pages")
+
+
+def _pdfium_pages(name: str, data: bytes, max_pages: int) -> list[str]:
+    """Page texts via PDFium; its line-end hyphen marker (U+0002) becomes "-" and a line break.
+
+    PDFium reports a hyphen that ends a line as U+0002 and joins the two lines; pypdf (and the
+    corpus' reference texts) keep the hyphen and the break, and :func:`rejoin_soft_hyphens`
+    decides from the letter whether the hyphen was soft, so the break is written back here.
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD:
+            raise IngestError(name, "encrypted PDF: a password is required") from None
+        raise IngestError(name, f"truncated or corrupt PDF: {exc}") from None
+    try:
+        _check_pages(name, len(doc), max_pages)
+        pages = []
+        for index in range(len(doc)):
+            page = doc[index]
+            textpage = page.get_textpage()
+            try:
+                text = textpage.get_text_bounded()
+            finally:
+                textpage.close()
+                page.close()
+            pages.append(text.replace("\r\n", "\n").replace("\x02", "-\n"))
+        return pages
+    except IngestError:
+        raise
+    except Exception as exc:  # PdfiumError and friends on malformed pages
+        raise IngestError(name, f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
+    finally:
+        doc.close()
+
+
+def _pypdf_pages(name: str, data: bytes, max_pages: int) -> list[str]:
     """Page texts via pypdf; every pypdf failure becomes an ``IngestError``."""
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
@@ -241,12 +391,8 @@ def _extract_pages(name: str, data: bytes, max_pages: int) -> list[str]:
                 ) from exc
             if result == PasswordType.NOT_DECRYPTED:
                 raise IngestError(name, "encrypted PDF: a password is required")
-        n_pages = len(reader.pages)
-        if n_pages > max_pages:
-            raise IngestError(name, f"too many pages: {n_pages} exceeds the {max_pages}-page limit")
-        if n_pages == 0:
-            raise IngestError(name, "corrupt PDF: no pages")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        _check_pages(name, len(reader.pages), max_pages)
+        return [page.extract_text() or "" for page in reader.pages]
     except IngestError:
         raise
     except FileNotDecryptedError as exc:
@@ -259,9 +405,6 @@ def _extract_pages(name: str, data: bytes, max_pages: int) -> list[str]:
         raise IngestError(name, f"corrupt PDF: {type(exc).__name__}") from exc
     except Exception as exc:  # pypdf raises many types on malformed input
         raise IngestError(name, f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
-    if not any(p.strip() for p in pages):
-        raise IngestError(name, "no extractable text (scanned image?)")
-    return pages
 
 
 # --- pdftotext -layout --------------------------------------------------------------------
@@ -328,11 +471,16 @@ def layout_text_normalise(text: str) -> str:
 
 
 __all__ = [
+    "ENGINES",
+    "ENGINE_ENV",
     "MAX_PDF_BYTES",
     "MAX_PDF_PAGES",
+    "PdfText",
     "clean_pages",
+    "furniture_form",
     "layout_text_normalise",
     "normalise_whitespace",
-    "pdf_text",
+    "pdf_engine",
+    "read_pdf",
     "rejoin_soft_hyphens",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 LETTERS = EXAMPLES / "letters"
 EXPECTED = ROOT / "tests" / "expected"
-CORPUS = ROOT.parent / "shared" / "corpus"
+#: The shared corpus beside the checkout; IMRGRAPH_CORPUS points elsewhere (a git worktree).
+CORPUS = Path(os.environ.get("IMRGRAPH_CORPUS") or ROOT.parent / "shared" / "corpus")
 SEEDS = sorted(LETTERS.glob("0*.txt"))
 
 

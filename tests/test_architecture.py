@@ -17,7 +17,8 @@ PACKAGE = ROOT / "imrgraph"
 LOWER = ("ingest", "pdf", "parse", "resolve", "mapping", "validate", "records", "errors")
 HIGHER = ("store", "sparql", "remote", "viz", "report", "cli", "api", "pipeline")
 #: Third-party libraries a function may import lazily (slow to import, needed by few commands).
-LAZY_OK = ("matplotlib", "pyshacl_turbo", "pypdf", "cryptography", "playwright", "reportlab")
+LAZY_OK = ("matplotlib", "pyshacl_turbo", "pypdf", "pypdfium2", "cryptography", "playwright",
+           "reportlab")
 #: Lazy imports that the resolve work (issue 11 item 1: mapping made pure, citations and
 #: treatments moved into imrgraph/resolve) removes; none may be added.  Empty it when it lands.
 KNOWN_LAZY: set[tuple[str, str]] = set()

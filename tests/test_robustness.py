@@ -147,14 +147,14 @@ def test_unreadable_file_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     shutil.copy(SEEDS[0], secret)
     secret.chmod(0o000)
     if os.geteuid() == 0:
-        real_open = Path.open
+        real_open = os.open
 
-        def denied(self: Path, *args: object, **kwargs: object):  # noqa: ANN202
-            if self.name == "secret.txt":
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_open(self, *args, **kwargs)
+        def denied(path: str, *args: object, **kwargs: object) -> int:
+            if os.fspath(path).endswith("secret.txt"):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "open", denied)
+        monkeypatch.setattr(os, "open", denied)
     result = api.build([str(tmp_path)], include_vocabulary=False)
     by_name = {Path(i.path).name: i for i in result.report.inputs}
     assert by_name["secret.txt"].status == "rejected"
