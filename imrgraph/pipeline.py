@@ -19,7 +19,7 @@ from rdflib import Graph
 
 from imrgraph import __version__
 from imrgraph.errors import ImrgraphError
-from imrgraph.ingest import LetterText, Skipped, discover, read_letter
+from imrgraph.ingest import LetterText, Skipped, discover, display_name, read_letter
 from imrgraph.mapping import LetterTriples, determination_triples
 from imrgraph.parse import parse_letter
 from imrgraph.records import Determination
@@ -45,6 +45,15 @@ class InputOutcome:
     items: int = 0
     citations: int = 0
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The path fit to print: escaped as ``ls -b`` does (no control characters, no
+        undecodable bytes), so a file name can never forge or erase a line of a report."""
+        return display_name(self.path)
+
+    def as_json(self) -> dict[str, object]:
+        return {**asdict(self), "path": self.name}
 
 
 @dataclass
@@ -75,7 +84,7 @@ class IngestReport:
     def to_json(self) -> str:
         return json.dumps(
             {"imrgraph": __version__, "summary": self.summary(),
-             "inputs": [asdict(i) for i in self.inputs]},
+             "inputs": [i.as_json() for i in self.inputs]},
             indent=2, ensure_ascii=False,
         ) + "\n"
 
@@ -128,8 +137,11 @@ def read_determination(path: str | Path) -> Determination:
 
 
 def determination_of(letter: LetterText) -> Determination:
-    """A letter's text -> its resolved record (parse, then resolve against the vocabularies)."""
-    return resolve_determination(parse_letter(letter), letter.text)
+    """A letter's text -> its resolved record (parse, then resolve against the vocabularies);
+    what the PDF reader warned about reading it is among the letter's warnings."""
+    det = resolve_determination(parse_letter(letter), letter.text)
+    det.warnings.extend(w for w in letter.warnings if w not in det.warnings)
+    return det
 
 
 def build_letter(path: str, seen_keys: dict[str, str] | None = None

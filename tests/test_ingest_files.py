@@ -190,3 +190,28 @@ def test_engine_messages_become_the_letters_warnings(tmp_path: Path, engine: str
         assert warnings and all(w.startswith("PDF reader (pypdf): ") for w in warnings)
         assert any("startxref" in w for w in warnings)
     assert "Some text" in read_letter(broken, engine=engine).text
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
+                    reason="needs FIFOs and /dev/zero (POSIX)")
+def test_store_build_of_a_folder_with_a_fifo_and_dev_zero_finishes(tmp_path: Path) -> None:
+    """`build --store` (a real process, bounded by a timeout) reports the FIFO and the device
+    and builds the letter; names with control characters are printed escaped."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    shutil.copy(LETTER, folder / "letter.txt")
+    os.mkfifo(folder / "pipe.txt")
+    os.symlink("/dev/zero", folder / "zero.txt")
+    (folder / "evil\n\x1b[2Kname.txt").write_text("not a letter", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "imrgraph", "build", str(folder), "--store",
+                           str(tmp_path / "store"), "--jobs", "1"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr  # some inputs rejected
+    report = json.loads((tmp_path / "store" / "last-build.report.json").read_text())
+    by_name = {Path(i["path"]).name: i for i in report["inputs"]}
+    assert by_name["letter.txt"]["status"].startswith("built")
+    assert "FIFO" in by_name["pipe.txt"]["reason"]
+    assert "character device" in by_name["zero.txt"]["reason"]
+    assert by_name["evil\\n\\033[2Kname.txt"]["status"] == "rejected"
+    assert "\x1b" not in done.stderr and "evil\\n\\033[2Kname.txt" in done.stderr

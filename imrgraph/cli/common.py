@@ -65,11 +65,11 @@ def print_validation(report: api.ValidationReport, limit: int = 50) -> None:
 def print_outcomes(report: api.IngestReport, quiet: bool) -> None:
     for entry in report.inputs:
         if entry.status == api.REJECTED:
-            click.echo(f"rejected: {entry.path}: {entry.reason}", err=True)
+            click.echo(f"rejected: {entry.name}: {entry.reason}", err=True)
         elif entry.status == api.DUPLICATE:
-            click.echo(f"duplicate: {entry.path}: {entry.reason}", err=True)
+            click.echo(f"duplicate: {entry.name}: {entry.reason}", err=True)
         elif entry.status == api.BUILT_WITH_WARNINGS and not quiet:
-            click.echo(f"warning: {entry.path}: " + "; ".join(entry.warnings), err=True)
+            click.echo(f"warning: {entry.name}: " + "; ".join(entry.warnings), err=True)
 
 
 def store_option(help_text: str) -> Callable[[F], F]:

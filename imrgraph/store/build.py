@@ -8,16 +8,15 @@ skipped before parsing; a changed letter (same key, new content) replaces only i
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from imrgraph import __version__
-from imrgraph.ingest import MAX_PDF_BYTES, Skipped, discover
+from imrgraph.errors import IngestError
+from imrgraph.ingest import Skipped, discover, source_digest
 from imrgraph.mapping import SHARED_GRAPH, letter_graph_iri
 from imrgraph.outputs import write_text
 from imrgraph.pipeline import (
@@ -71,24 +70,13 @@ def _init_worker(known: frozenset[str], validate: bool = True) -> None:
     _VALIDATE = validate
 
 
-def file_sha256(path: str) -> str:
-    """The file's sha256 as ingest computes it ("" when unreadable or too large to be one)."""
-    try:
-        if os.path.getsize(path) > MAX_PDF_BYTES:
-            return ""
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-    except OSError:
-        return ""
-
-
 def process_letter(path: str) -> Payload:
     """Worker: skip a stored file, else parse, map, validate and serialise one letter."""
-    sha = file_sha256(path)
-    if sha and sha in _KNOWN_SHAS:
+    try:  # the file type is checked before a byte is read: a FIFO or a device never hangs us
+        sha = source_digest(path)
+    except IngestError as exc:
+        return Payload(path, "", InputOutcome(path, REJECTED, exc.reason))
+    if sha in _KNOWN_SHAS:
         return Payload(path, sha, InputOutcome(path, UNCHANGED), unchanged=True)
     outcome, built = build_letter(path)
     if built is None:
@@ -136,7 +124,7 @@ class StoreBuildResult:
         return json.dumps(
             {"imrgraph": __version__, "store": str(self.directory), "summary": self.summary(),
              "replaced": self.replaced, "stale": self.stale,
-             "inputs": [asdict(i) for i in self.report.inputs]},
+             "inputs": [i.as_json() for i in self.report.inputs]},
             indent=2, ensure_ascii=False) + "\n"
 
 
