@@ -56,7 +56,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip = pytest.mark.skip(reason=reason)
     for item in items:
         if "corpus" in item.keywords:
-            item.add_marker(skip)
+            item.add_marker(skip, append=False)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import CORPUS, SEEDS
 
 from imrgraph.errors import IngestError
 from imrgraph.pdf import (
@@ -20,13 +21,11 @@ from imrgraph.pdf import (
     rejoin_soft_hyphens,
 )
 
-CORPUS = pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 REAL_PDF = CORPUS / "real" / "pdf"
 REAL_TEXT = CORPUS / "real" / "text"
-SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
 PDFS = sorted(REAL_PDF.glob("*.pdf"))
 
-needs_corpus = pytest.mark.skipif(not PDFS, reason="real corpus PDFs not present")
+needs_corpus = pytest.mark.corpus
 
 DATE = r"\d{2}/\d{2}/\d{4}"
 #: Header table as a whitespace-collapsed reading of the text: (label, value pattern).

@@ -22,11 +22,13 @@ def _text_record(pdf: Path) -> dict:
     return essence(parse_letter(read_letter(CORPUS / "real" / "text" / f"{pdf.stem}.txt")))
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_pdf_record_equals_text_record(pdf: Path) -> None:
     assert essence(parse_letter(read_letter(pdf))) == _text_record(pdf)
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) absent")
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.stem)
 def test_pdftotext_layout_record_equals_text_record(pdf: Path) -> None:
@@ -44,5 +46,6 @@ def test_generated_seed_pdf_parses_like_the_seed(seed: Path, pages: int, tmp_pat
     assert essence(parse_letter(read_letter(pdf))) == essence(parse_letter(read_letter(seed)))
 
 
+@pytest.mark.corpus
 def test_corpus_pdfs_present() -> None:
     assert len(PDFS) == 72
