@@ -8,8 +8,11 @@ files from the current code, so a changed graph or query output is a reviewable 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -63,6 +66,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was asked to rewrite the golden files instead of comparing."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What one ``imrgraph`` command gave: the exit code and the two output streams."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path | None = None,
+            env: Mapping[str, str | None] | None = None) -> CliRun:
+    """The ``imrgraph`` command in this process (click's CliRunner) from folder ``cwd``, with
+    ``env`` overriding the environment (None unsets a variable).  An exception the command
+    does not turn into an exit code is raised here, with its traceback."""
+    from click.testing import CliRunner
+
+    from imrgraph.cli import main
+
+    with contextlib.chdir(cwd or Path.cwd()):
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return CliRun(result.exit_code, result.stdout, result.stderr)
 
 
 def expected_files() -> list[Path]:

@@ -1,4 +1,5 @@
-"""The CLI end to end, in a subprocess, as a user runs it."""
+"""The CLI end to end, as a user runs it: in this process through click's CliRunner, and (at
+the end) the installed console script in a real process, for what only a process shows."""
 
 from __future__ import annotations
 
@@ -12,16 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import LETTERS, SEEDS
+from conftest import LETTERS, SEEDS, CliRun, run_cli
 
 
-def imrgraph(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    beside = Path(sys.executable).parent / "imrgraph"
-    exe = str(beside) if beside.exists() else shutil.which("imrgraph")
-    cmd = [exe] if exe else [sys.executable, "-m", "imrgraph"]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, env=env,
-                          timeout=300)
+def imrgraph(*args: str, cwd: Path) -> CliRun:
+    return run_cli(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +152,44 @@ def test_query_page(built: Path) -> None:
     assert list(csv.DictReader(io.StringIO(page.stdout))) == rows[4:7]
     bad = imrgraph("query", "decisions", "--graph", "out/graph.ttl", "--limit", "-1", cwd=built)
     assert bad.returncode == 2 and "--limit" in bad.stderr
+
+
+# ----------------------------------------------------------- the installed console script
+# Only what a real process shows: the console script's entry point, exit codes as the shell
+# sees them, and output piped through stdout with a UTF-8 file name.
+
+
+def console_script() -> list[str]:
+    beside = Path(sys.executable).parent / "imrgraph"
+    exe = str(beside) if beside.exists() else shutil.which("imrgraph")
+    return [exe] if exe else [sys.executable, "-m", "imrgraph"]
+
+
+def real_process(*args: str, cwd: Path, command: list[str] | None = None
+                 ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run((command or console_script()) + list(args), cwd=cwd,
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_console_script_exit_codes_and_piped_output(tmp_path: Path) -> None:
+    shutil.copy(SEEDS[1], tmp_path / "réal letter.txt")
+    (tmp_path / "empty.txt").write_text("")
+    run = real_process("build", "réal letter.txt", "empty.txt", "-o", "g.ttl", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr  # one input rejected
+    assert "empty.txt: empty file" in run.stderr and "1 letter(s) built" in run.stdout
+    run = real_process("query", "decisions", "--graph", "g.ttl", "--format", "csv",
+                       cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert list(csv.DictReader(io.StringIO(run.stdout))) == [
+        {"document": "réal letter.txt", "case_number": "CM15-0028659",
+         "item": "Physical therapy 12 sessions", "outcome": "Upheld"}]
+    run = real_process("query", "nope", "--graph", "g.ttl", cwd=tmp_path)
+    assert run.returncode == 2 and "unknown query 'nope'" in run.stderr
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
+    from imrgraph import __version__
+
+    run = real_process("--version", cwd=tmp_path, command=[sys.executable, "-m", "imrgraph"])
+    assert run.returncode == 0 and __version__ in run.stdout
