@@ -16,6 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+#: Property tests: a modest number of examples in the default run; HYPOTHESIS_PROFILE=thorough
+#: (as CI's corpus job may set) tries many more.
+settings.register_profile("imrgraph", max_examples=50)
+settings.register_profile("thorough", max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "imrgraph"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -314,15 +314,14 @@ def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliRun:
     return run_cli(*args, cwd=cwd, env={st.ENV_STORE: None, **(env or {})})
 
 
-def test_cli_store_commands(tmp_path: Path) -> None:
+def test_cli_store_commands(tmp_path: Path, seed_build: api.BuildResult) -> None:
     seeds = [str(s) for s in SEEDS]
     run = _cli("build", *seeds, "--store", "-q", cwd=tmp_path)  # default ./imrgraph-store
     assert run.returncode == 0, run.stderr
     assert "5 letter(s) built" in run.stdout and st.is_store(tmp_path / st.DEFAULT_STORE_DIR)
     on_store = _cli("query", "citations", "--store", "--format", "csv", cwd=tmp_path)
     assert on_store.returncode == 0, on_store.stderr
-    on_file = format_result(run_on_graph(api.build(seeds).graph, named_queries()["citations"]),
-                            "csv")
+    on_file = format_result(run_on_graph(seed_build.graph, named_queries()["citations"]), "csv")
     assert on_store.stdout == on_file and on_file.count("\n") > 20
     # IMRGRAPH_STORE alone selects the store for build and for reading commands.
     env = {st.ENV_STORE: str(tmp_path / "envstore")}
