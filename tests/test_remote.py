@@ -341,11 +341,12 @@ def test_read_timeout() -> None:
 # --------------------------------------------------------------------------- CLI and serve
 
 
-def _cli(*args: str, cwd: Path) -> CliRun:
-    """The command in-process with no store or endpoint credentials from the environment."""
+def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliRun:
+    """The command in-process with no store or endpoint credentials from the environment but
+    those in ``env``."""
     unset: dict[str, str | None] = dict.fromkeys((st.ENV_STORE, ENV_USER, ENV_PASSWORD,
                                                   ENV_TOKEN))
-    return run_cli(*args, cwd=cwd, env=unset)
+    return run_cli(*args, cwd=cwd, env={**unset, **(env or {})})
 
 
 def test_cli_push_and_query(pushed: Any, local: st.LetterStore, server: str,
