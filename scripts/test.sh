@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the tests need (Debian packages when run as root, the package and its test
-# extras in .venv), then lint and run the test suite.
+# extras in .venv), then lint and run the test suite.  Arguments go to pytest: `--corpus` runs
+# the corpus-wide tests instead (they need ../shared/corpus or $IMRGRAPH_CORPUS).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 need=()

@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,14 @@ from rdflib import Graph, Literal, URIRef
 
 from imrgraph import api
 from imrgraph.cli import main
-from imrgraph.sparql import GRAPH_ENGINES, bind_parameters, load_query, named_queries, python_value
+from imrgraph.sparql import (
+    GRAPH_ENGINES,
+    QueryResult,
+    bind_parameters,
+    load_query,
+    named_queries,
+    python_value,
+)
 from imrgraph.sparql import execute as query_module
 from imrgraph.sparql.named import _strip_comments
 from imrgraph.viz.network import (
@@ -99,8 +107,28 @@ def seed(seed_build: api.BuildResult) -> Graph:
     return seed_build.graph
 
 
+#: Results per graph (never changed here; kept alive so its id is not reused), engine, query
+#: and parameters: many tests ask the seed graph the same question, and rdflib's engine takes
+#: seconds for some of them.
+_RESULTS: dict[tuple[int, str, str, tuple[tuple[str, str], ...]], tuple[Graph, QueryResult]] = {}
+
+
+def answer(graph: Graph, name: str, params: Mapping[str, str]) -> QueryResult:
+    """``api.run_query`` on the current engine, computed once per graph, engine, query and
+    parameters for the run."""
+    key = (id(graph), query_module.DEFAULT_GRAPH_ENGINE, name, tuple(sorted(params.items())))
+    if key not in _RESULTS:
+        _RESULTS[key] = (graph, api.run_query(name, graph, dict(params)))
+    return _RESULTS[key][1]
+
+
+def seed_runner(graph: Graph) -> Callable[[str, Mapping[str, str]], QueryResult]:
+    """An ``analysis`` runner over ``graph`` that shares :func:`answer`'s results."""
+    return lambda name, params: answer(graph, name, params)
+
+
 def run(graph: Graph, name: str, **params: str) -> list[dict[str, Any]]:
-    return api.run_query(name, graph, params).as_dicts()
+    return answer(graph, name, params).as_dicts()
 
 
 def rows_of(graph: Graph, name: str, columns: list[str], **params: str) -> list[tuple]:
@@ -128,7 +156,7 @@ def test_header_states_purpose_parameters_and_columns(name: str, seed: Graph) ->
         if p.name != "guideline":  # the one required parameter
             assert p.default is not None, f"{name}: parameter {p.name} has no default"
     params = {"guideline": "ODG"} if name == "cases-citing" else {}
-    result = api.run_query(name, seed, params)
+    result = answer(seed, name, params)
     assert result.columns == query.columns, "header columns = result columns"
 
 
@@ -445,7 +473,7 @@ def test_queries_mean_the_same_on_oxigraph(seed: Graph, oxigraph_seed: ox.Store,
             else:
                 row.append(term.value)
         ox_rows.append(tuple(_comparable(v) for v in row))
-    result = api.run_query(name, seed, params)
+    result = answer(seed, name, params)
     assert columns == result.columns
     rdflib_rows = [tuple(_comparable(v) for v in r) for r in result.rows]
     assert Counter(ox_rows) == Counter(rdflib_rows)
@@ -456,13 +484,13 @@ def test_queries_mean_the_same_on_oxigraph(seed: Graph, oxigraph_seed: ox.Store,
 
 def test_usage_network_counts_match_guideline_outcomes(seed: Graph) -> None:
     for level in ("work", "chapter", "topic"):  # the same labels too ("Chapter / Topic")
-        graph = usage_network(usage_rows(graph_runner(seed), level), level)
+        graph = usage_network(usage_rows(seed_runner(seed), level), level)
         nodes = {d["label"]: (d["items"], d["upheld"], d["overturned"])
                  for _, d in graph.nodes(data=True) if d["kind"] == "guideline"}
         outcomes = {r["guideline"]: (r["upheld"] + r["overturned"], r["upheld"], r["overturned"])
                     for r in run(seed, "guideline-outcomes", level=level)}
         assert nodes == outcomes
-    work = usage_network(usage_rows(graph_runner(seed), "work"), "work")
+    work = usage_network(usage_rows(seed_runner(seed), "work"), "work")
     assert sorted(d["label"] for _, d in work.nodes(data=True) if d["kind"] == "guideline") == \
         sorted([ACOEM, CPMTG, ODG, ACR])
     assert work.number_of_edges() == 13  # the guideline-treatments rows at work level
@@ -476,7 +504,7 @@ def test_usage_network_counts_match_guideline_outcomes(seed: Graph) -> None:
 
 def test_cocitation_network_matches_the_co_citation_query(seed: Graph) -> None:
     for level in ("work", "chapter", "topic"):
-        rows = usage_rows(graph_runner(seed), level)
+        rows = usage_rows(seed_runner(seed), level)
         net = cocitation_network(rows)
         from_networkx = sorted(
             (tuple(sorted((net.nodes[a]["label"], net.nodes[b]["label"]))), d["weight"])

@@ -8,9 +8,9 @@ was cited as MTUS, the edition, the section as written and the page ranges.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from conftest import corpus_letters
 from rdflib import RDF, SKOS, Literal, URIRef
 
 from imrgraph.mapping import out_of_vocabulary_triples
@@ -25,7 +25,6 @@ from imrgraph.vocab import GL
 
 IMR_LEVEL = URIRef("https://w3id.org/imrgraph/ontology#level")
 IMR_MTUS = URIRef("https://w3id.org/imrgraph/ontology#mtus")
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 STATEMENT = re.compile(
     r"(Claims Administrator guideline:|MAXIMUS guideline:)(.*?)"
     r"(?=MAXIMUS guideline:|Decision rationale:)",
@@ -832,11 +831,8 @@ def _loose(s: str) -> str:
 
 def _corpus_statements() -> list[tuple[str, str, int, str]]:
     """(file name, letter text, offset, raw statement) for every statement of the 77 letters."""
-    files = sorted((CORPUS / "seeds").glob("*.txt")) + sorted(
-        (CORPUS / "real" / "text").glob("*.txt")
-    )
     out = []
-    for f in files:
+    for f in corpus_letters():
         text = f.read_text(encoding="utf-8")
         for m in STATEMENT.finditer(text):
             out.append((f.name, text, m.start(2), m.group(2)))
@@ -1001,7 +997,7 @@ def test_urls_are_one_citation_each_and_rejoined() -> None:
     assert out_of_vocabulary_triples(vocab[0]) == []
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not beside the checkout")
+@pytest.mark.corpus
 def test_every_statement_of_the_corpus_parses() -> None:
     """All 77 letters: each statement yields citations or the no-evidence flag; each citation
     is a vocabulary concept or a marked out-of-vocabulary node of a genuinely outside source."""
@@ -1032,7 +1028,7 @@ def test_every_statement_of_the_corpus_parses() -> None:
     print("\nout-of-vocabulary citations:\n  " + "\n  ".join(sorted(set(outside))))
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not beside the checkout")
+@pytest.mark.corpus
 def test_spans_point_at_the_cited_words() -> None:
     for name, text, start, raw in _corpus_statements():
         st = parse_guideline_statement(raw, start, "expert-reviewer")

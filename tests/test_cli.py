@@ -1,4 +1,5 @@
-"""The CLI end to end, in a subprocess, as a user runs it."""
+"""The CLI end to end, as a user runs it: in this process through click's CliRunner, and (at
+the end) the installed console script in a real process, for what only a process shows."""
 
 from __future__ import annotations
 
@@ -12,16 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import LETTERS, SEEDS
+from conftest import LETTERS, SEEDS, CliRun, run_cli
+from rdflib import DCTERMS, Dataset, Graph
+from rdflib.compare import isomorphic
 
 
-def imrgraph(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    beside = Path(sys.executable).parent / "imrgraph"
-    exe = str(beside) if beside.exists() else shutil.which("imrgraph")
-    cmd = [exe] if exe else [sys.executable, "-m", "imrgraph"]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, env=env,
-                          timeout=300)
+def imrgraph(*args: str, cwd: Path) -> CliRun:
+    return run_cli(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -88,17 +86,17 @@ def test_unknown_query_is_usage_error(built: Path) -> None:
     assert "unknown query 'nope'" in run.stderr
 
 
-@pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld", "trig"])
-def test_export_round_trips(built: Path, fmt: str) -> None:
-    from rdflib import Graph
-    from rdflib.compare import isomorphic
+@pytest.fixture(scope="module")
+def original(built: Path) -> Graph:
+    """The built graph file as rdflib reads it (parsed once for the export tests)."""
+    return Graph().parse(built / "out" / "graph.ttl")
 
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld", "trig"])
+def test_export_round_trips(built: Path, original: Graph, fmt: str) -> None:
     out = built / f"export.{fmt}"
     run = imrgraph("export", "out/graph.ttl", "--format", fmt, "-o", str(out), cwd=built)
     assert run.returncode == 0, run.stderr
-    from rdflib import Dataset
-
-    original = Graph().parse(built / "out" / "graph.ttl")
     dataset = Dataset()
     dataset.parse(out, format={"ttl": "turtle", "nt": "nt", "jsonld": "json-ld",
                                "trig": "trig"}[fmt])
@@ -139,10 +137,8 @@ def test_bad_inputs_rejected_rest_built(tmp_path: Path) -> None:
     statuses = {Path(i["path"]).name: i["status"] for i in report["inputs"]}
     assert statuses["good one.txt"].startswith("built")
     assert statuses["réal letter.txt"].startswith("built")
-    from rdflib import Graph
-
     g = Graph().parse(tmp_path / "g.ttl")
-    titles = {str(o) for o in g.objects(None, __import__("rdflib").DCTERMS.title)}
+    titles = {str(o) for o in g.objects(None, DCTERMS.title)}
     assert titles == {"good one.txt", "réal letter.txt"}
 
 
@@ -156,3 +152,44 @@ def test_query_page(built: Path) -> None:
     assert list(csv.DictReader(io.StringIO(page.stdout))) == rows[4:7]
     bad = imrgraph("query", "decisions", "--graph", "out/graph.ttl", "--limit", "-1", cwd=built)
     assert bad.returncode == 2 and "--limit" in bad.stderr
+
+
+# ----------------------------------------------------------- the installed console script
+# Only what a real process shows: the console script's entry point, exit codes as the shell
+# sees them, and output piped through stdout with a UTF-8 file name.
+
+
+def console_script() -> list[str]:
+    beside = Path(sys.executable).parent / "imrgraph"
+    exe = str(beside) if beside.exists() else shutil.which("imrgraph")
+    return [exe] if exe else [sys.executable, "-m", "imrgraph"]
+
+
+def real_process(*args: str, cwd: Path, command: list[str] | None = None
+                 ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run((command or console_script()) + list(args), cwd=cwd,
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_console_script_exit_codes_and_piped_output(tmp_path: Path) -> None:
+    shutil.copy(SEEDS[1], tmp_path / "réal letter.txt")
+    (tmp_path / "empty.txt").write_text("")
+    run = real_process("build", "réal letter.txt", "empty.txt", "-o", "g.ttl", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr  # one input rejected
+    assert "empty.txt: empty file" in run.stderr and "1 letter(s) built" in run.stdout
+    run = real_process("query", "decisions", "--graph", "g.ttl", "--format", "csv",
+                       cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert list(csv.DictReader(io.StringIO(run.stdout))) == [
+        {"document": "réal letter.txt", "case_number": "CM15-0028659",
+         "item": "Physical therapy 12 sessions", "outcome": "Upheld"}]
+    run = real_process("query", "nope", "--graph", "g.ttl", cwd=tmp_path)
+    assert run.returncode == 2 and "unknown query 'nope'" in run.stderr
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
+    from imrgraph import __version__
+
+    run = real_process("--version", cwd=tmp_path, command=[sys.executable, "-m", "imrgraph"])
+    assert run.returncode == 0 and __version__ in run.stdout

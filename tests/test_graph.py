@@ -140,6 +140,7 @@ def test_seeds_validate(seed_build: api.BuildResult) -> None:
     assert not seed_build.report.rejected
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("letter", corpus_letters(), ids=lambda p: p.name)
 def test_every_corpus_letter_builds_and_passes_shacl(letter: Path) -> None:
     result = api.build([str(letter)], include_vocabulary=False)

@@ -117,6 +117,7 @@ def _corpus_counts() -> dict[str, tuple[int, int, int]]:
                 for r in csv.DictReader(fh)}
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("letter", corpus_letters(), ids=lambda p: p.name)
 def test_corpus_item_counts_match_a_reading(letter: Path) -> None:
     """All 77 letters: item and outcome counts as a person reading them counted."""
@@ -129,8 +130,9 @@ def test_corpus_item_counts_match_a_reading(letter: Path) -> None:
     assert (len(det.items), upheld, overturned) == counts[letter.name]
 
 
+@pytest.mark.corpus
 def test_corpus_is_available() -> None:
-    """The shared corpus must be beside the checkout in CI; say so loudly if not."""
+    """The corpus run (--corpus) has all 77 letters; say so loudly if not."""
     assert corpus_letters(), "../shared/corpus not found beside the checkout"
     assert len(corpus_letters()) == 77
 

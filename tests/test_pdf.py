@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS, EXAMPLES, ROOT
+from conftest import CORPUS, EXAMPLES, ROOT, SEEDS
 
 from imrgraph.errors import IngestError
 from imrgraph.ingest import pdf_text
@@ -28,10 +28,9 @@ from imrgraph.pdf import (
 
 REAL_PDF = CORPUS / "real" / "pdf"
 REAL_TEXT = CORPUS / "real" / "text"
-SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
 PDFS = sorted(REAL_PDF.glob("*.pdf"))
 
-needs_corpus = pytest.mark.skipif(not PDFS, reason="real corpus PDFs not present")
+needs_corpus = pytest.mark.corpus
 
 
 @pytest.fixture(params=ENGINES)

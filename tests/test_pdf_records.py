@@ -30,7 +30,7 @@ def _record(letter: LetterText) -> Determination:
 
 
 PDFS = sorted((CORPUS / "real" / "pdf").glob("*.pdf"))
-needs_corpus = pytest.mark.skipif(not PDFS, reason="the shared corpus (../shared/corpus) is absent")
+needs_corpus = pytest.mark.corpus
 #: Page furniture a reader may drop from the raw text, a line of its own: "Page 2 of 3",
 #: "2 of 3", "- 2 -" or a bare page number.
 PAGE_NUMBER_RE = re.compile(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LETTERS
+from conftest import LETTERS, CliRun, run_cli
 from SPARQLWrapper import JSON, SPARQLWrapper
 from test_store import comparable, ids, query_cases
 
@@ -343,13 +343,12 @@ def test_read_timeout() -> None:
 # --------------------------------------------------------------------------- CLI and serve
 
 
-def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None
-         ) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items()
-            if k not in (st.ENV_STORE, ENV_USER, ENV_PASSWORD, ENV_TOKEN)}
-    full.update(env or {}, PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "imrgraph", *args], cwd=cwd, env=full,
-                          capture_output=True, text=True, timeout=300)
+def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliRun:
+    """The command in-process with no store or endpoint credentials from the environment but
+    those in ``env``."""
+    unset: dict[str, str | None] = dict.fromkeys((st.ENV_STORE, ENV_USER, ENV_PASSWORD,
+                                                  ENV_TOKEN))
+    return run_cli(*args, cwd=cwd, env={**unset, **(env or {})})
 
 
 def test_cli_push_and_query(pushed: Any, local: st.LetterStore, server: str,

@@ -208,13 +208,13 @@ def _parse_or_typed_error(text: str) -> None:
         _record(letter_from_string(text, "fuzz.txt"))
 
 
-@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=3000))
 def test_arbitrary_text_gives_record_or_typed_error(text: str) -> None:
     _parse_or_typed_error(text)
 
 
-@settings(max_examples=150, deadline=4000, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=4000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_seeds_give_record_or_typed_error(data: st.DataObject) -> None:
     seed = data.draw(st.sampled_from(SEEDS))

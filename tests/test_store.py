@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -15,7 +12,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import LETTERS, SEEDS
+from conftest import LETTERS, SEEDS, CliRun, run_cli
 
 from imrgraph import api
 from imrgraph import store as st
@@ -316,23 +313,19 @@ def test_missing_store_is_usage_error(tmp_path: Path) -> None:
         st.LetterStore.open(tmp_path / "nothing", read_only=True)
 
 
-def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None
-         ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k != st.ENV_STORE}
-    full_env.update(env or {}, PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "imrgraph", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=300)
+def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliRun:
+    """The command in-process with $IMRGRAPH_STORE unset unless ``env`` sets it."""
+    return run_cli(*args, cwd=cwd, env={st.ENV_STORE: None, **(env or {})})
 
 
-def test_cli_store_commands(tmp_path: Path) -> None:
+def test_cli_store_commands(tmp_path: Path, seed_build: api.BuildResult) -> None:
     seeds = [str(s) for s in SEEDS]
     run = _cli("build", *seeds, "--store", "-q", cwd=tmp_path)  # default ./imrgraph-store
     assert run.returncode == 0, run.stderr
     assert "5 letter(s) built" in run.stdout and st.is_store(tmp_path / st.DEFAULT_STORE_DIR)
     on_store = _cli("query", "citations", "--store", "--format", "csv", cwd=tmp_path)
     assert on_store.returncode == 0, on_store.stderr
-    on_file = format_result(run_query(named_queries()["citations"], api.build(seeds).graph),
-                            "csv")
+    on_file = format_result(run_query(named_queries()["citations"], seed_build.graph), "csv")
     assert on_store.stdout == on_file and on_file.count("\n") > 20
     # IMRGRAPH_STORE alone selects the store for build and for reading commands.
     env = {st.ENV_STORE: str(tmp_path / "envstore")}

@@ -10,7 +10,6 @@ the disputed remainder) so that it does not depend on the letter parser.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -330,15 +329,9 @@ def item_labels(text: str) -> list[str]:
     return labels
 
 
-def _letters() -> list[Path]:
-    letters = corpus_letters()
-    if not letters:
-        pytest.skip("shared corpus not present")
-    return letters
-
-
+@pytest.mark.corpus
 def test_every_item_label_of_the_corpus_classifies(capsys: pytest.CaptureFixture[str]) -> None:
-    letters = _letters()
+    letters = corpus_letters()
     assert len(letters) == 77
     results: list[tuple[str, TreatmentClassification]] = []
     for path in letters:
@@ -359,12 +352,13 @@ def test_every_item_label_of_the_corpus_classifies(capsys: pytest.CaptureFixture
         assert not c.is_medication or c.medication_name or c.drug_class, label
 
 
+@pytest.mark.corpus
 def test_corpus_triples_use_declared_properties() -> None:
     """Every predicate classification_triples writes is declared in treatments.ttl."""
     graph = treatment_graph()
     item = URIRef("https://w3id.org/imrgraph/id/determination/test/item/1")
     used: set[URIRef] = set()
-    for path in _letters():
+    for path in corpus_letters():
         for label in item_labels(path.read_text(encoding="utf-8")):
             used |= {p for _, p, _ in classification_triples(item, classify_item(label))}
     assert IMR.treatmentCategory in used and IMR.totalVisits in used
