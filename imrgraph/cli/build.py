@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from imrgraph import api
 from imrgraph.cli.common import (
+    ApiChoice,
     Progress,
     print_outcomes,
     print_validation,
@@ -43,6 +43,8 @@ def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
           no_vocabulary: bool, no_validate: bool, quiet: bool, store: str | None, jobs: int,
           batch_size: int, force: bool) -> None:
     """Parse letters (files, folders, globs; .txt and .pdf) into one validated graph."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if store is None and output is None and os.environ.get(api.ENV_STORE):
         store = os.environ[api.ENV_STORE]
     if store is not None:
@@ -88,6 +90,8 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
                  report_path: str | None, no_vocabulary: bool, no_validate: bool, quiet: bool,
                  jobs: int, batch_size: int, force: bool) -> None:
     """``build --store``: parallel, batched, incremental (see imrgraph.store)."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     assert directory is not None
     if no_vocabulary:
         raise UsageError("--no-vocabulary is for graph files: a store always holds the "
@@ -140,6 +144,8 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
               help="Worker processes for a store (0 = every core).")
 def validate(graph: str | None, fmt: str, store: str | None, jobs: int) -> None:
     """SHACL-validate a graph file or a store; exit 1 on violations."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if graph is not None and store is not None:
         raise UsageError("give a graph file or --store, not both")
     directory = None if graph is not None else store_for_reading(store)
@@ -166,12 +172,14 @@ def validate(graph: str | None, fmt: str, store: str | None, jobs: int) -> None:
 
 @click.command()
 @click.argument("graph", required=False)
-@click.option("--format", "fmt", type=click.Choice(sorted(api.EXPORT_FORMATS)), required=True,
+@click.option("--format", "fmt", type=ApiChoice("EXPORT_FORMATS"), required=True,
               help="nq and trig keep a store's letter graphs; the others merge them.")
 @click.option("-o", "--output", required=True)
 @store_option("Export a store (pyoxigraph writes it: fast for large stores).")
 def export(graph: str | None, fmt: str, output: str, store: str | None) -> None:
     """Write a graph file or a store in another RDF format."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if graph is not None and store is not None:
         raise UsageError("give a graph file or --store, not both")
     directory = None if graph is not None else store_for_reading(store)
@@ -194,6 +202,8 @@ def export(graph: str | None, fmt: str, output: str, store: str | None) -> None:
 @click.option("--text", "show_text", is_flag=True, help="Print the normalised text spans refer to.")
 def extract(letter: str, fmt: str, show_text: bool) -> None:
     """Parse one letter and print its record (for debugging and JSON users)."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if show_text:
         click.echo(api.letter_text(letter).text, nl=False)
         return

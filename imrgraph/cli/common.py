@@ -10,17 +10,48 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from imrgraph import api
 from imrgraph.errors import ImrgraphError, UsageError
+
+if TYPE_CHECKING:
+    from imrgraph import api
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENDPOINT_OPTIONS = ("endpoint", "update_endpoint", "graph_store", "connect_timeout",
                     "read_timeout", "retries")
+
+
+class ApiValue:
+    """A constant of :mod:`imrgraph.api` read when a command runs or shows its help, not when
+    the CLI is imported: the api loads rdflib, pyoxigraph, pyshacl... (a second), which
+    ``imrgraph --help`` and ``--version`` should not pay for."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self) -> Any:
+        from imrgraph import api  # lazily, see the class docstring
+
+        return getattr(api, self.name)
+
+    def __str__(self) -> str:  # shown as the default in a command's --help
+        return str(self())
+
+
+class ApiChoice(click.Choice):
+    """``click.Choice`` among the values of an :class:`ApiValue` (sorted keys of a mapping)."""
+
+    def __init__(self, name: str, case_sensitive: bool = True) -> None:
+        self.values, self.case_sensitive = ApiValue(name), case_sensitive
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[Any, ...]:
+        values = self.values()
+        return tuple(sorted(values) if isinstance(values, dict) else values)
 
 
 class Group(click.Group):
@@ -63,6 +94,8 @@ def print_validation(report: api.ValidationReport, limit: int = 50) -> None:
 
 
 def print_outcomes(report: api.IngestReport, quiet: bool) -> None:
+    from imrgraph import api  # lazily, see ApiValue
+
     for entry in report.inputs:
         if entry.status == api.REJECTED:
             click.echo(f"rejected: {entry.path}: {entry.reason}", err=True)
@@ -109,6 +142,8 @@ def pop_endpoint_options(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def remote_endpoint(opts: dict[str, Any], **kwargs: Any) -> api.RemoteEndpoint:
     """A RemoteEndpoint from :func:`endpoint_options` values (auth comes from the environment)."""
+    from imrgraph import api  # lazily, see ApiValue
+
     return api.remote_endpoint(opts["endpoint"], update=opts["update_endpoint"],
                                graph_store=opts["graph_store"],
                                connect_timeout=opts["connect_timeout"],
@@ -119,6 +154,8 @@ def remote_endpoint(opts: dict[str, Any], **kwargs: Any) -> api.RemoteEndpoint:
 def store_for_reading(store: str | None) -> Path | None:
     """The store a read command uses: --store, else $IMRGRAPH_STORE or ./imrgraph-store if set
     up, else None."""
+    from imrgraph import api  # lazily, see ApiValue
+
     if store is not None:
         return api.resolve_store_dir(store)
     if os.environ.get(api.ENV_STORE) or api.is_store(api.default_store_dir()):
@@ -128,6 +165,8 @@ def store_for_reading(store: str | None) -> Path | None:
 
 def store_dir(store: str | None) -> Path:
     """The store a store command uses (the default folder when none is set up)."""
+    from imrgraph import api  # lazily, see ApiValue
+
     return store_for_reading(store) or api.default_store_dir()
 
 

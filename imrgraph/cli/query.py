@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
-from imrgraph import api
 from imrgraph.cli.common import (
+    ApiChoice,
+    ApiValue,
     endpoint_options,
     parse_params,
     pop_endpoint_options,
@@ -25,7 +26,8 @@ from imrgraph.errors import UsageError
 @endpoint_options
 @click.option("--param", "params", multiple=True, help="key=value, repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-@click.option("--engine", type=click.Choice(api.GRAPH_ENGINES), default=api.DEFAULT_GRAPH_ENGINE,
+@click.option("--engine", type=ApiChoice("GRAPH_ENGINES"),
+              default=ApiValue("DEFAULT_GRAPH_ENGINE"),
               show_default=True,
               help="SPARQL engine for --graph: an in-memory Oxigraph copy, or rdflib's own "
                    "(slow on large graphs).")
@@ -40,6 +42,8 @@ def query(name: str, graph_path: str | None, store: str | None, params: tuple[st
     The graph is a file (--graph), a store (--store, or $IMRGRAPH_STORE / ./imrgraph-store when
     nothing else is given) or a remote SPARQL endpoint (--endpoint).
     """
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     opts = pop_endpoint_options(endpoint)
     named = api.load_query(name).sliced(limit, offset)
     values = parse_params(params)
@@ -64,6 +68,8 @@ def query(name: str, graph_path: str | None, store: str | None, params: tuple[st
 @click.command("queries")
 def list_queries() -> None:
     """List the named queries with their parameters and columns."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     for q in api.named_queries().values():
         click.echo(f"{q.name}: {q.purpose}")
         for p in q.parameters.values():

@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from imrgraph import api
 from imrgraph.cli.common import (
     Progress,
     endpoint_options,
@@ -49,6 +48,8 @@ def push(graph_file: str | None, store: str | None, batch_size: int, method: str
     IMRGRAPH_ENDPOINT_USER/IMRGRAPH_ENDPOINT_PASSWORD (basic, or digest when the server asks,
     as Virtuoso's /sparql-auth does) or IMRGRAPH_ENDPOINT_TOKEN (bearer).
     """
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     opts = pop_endpoint_options(endpoint)
     if opts["endpoint"] is None:
         raise UsageError("push needs --endpoint URL")
@@ -82,6 +83,8 @@ def push(graph_file: str | None, store: str | None, batch_size: int, method: str
 @store_option("The store to remove letters from.")
 def remove(keys: tuple[str, ...], store: str | None) -> None:
     """Drop letters (by key: the case number, or the content hash of a letter without one)."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     directory = store_dir(store)
     with api.open_store(directory, read_only=False) as letter_store:
         removed, missing = letter_store.remove(keys)
@@ -98,6 +101,8 @@ def remove(keys: tuple[str, ...], store: str | None) -> None:
 @click.option("--letters", "list_letters", is_flag=True, help="List the stored letters.")
 def store_info(store: str | None, list_letters: bool) -> None:
     """Summarise a store: letters, quads, the imrgraph that built it, the last build."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     directory = store_dir(store)
     with api.open_store(directory) as letter_store:
         letters = letter_store.letters()
@@ -130,6 +135,8 @@ def serve(store: str | None, port: int, host: str, engine: str) -> None:
     Queries see the union of the letter graphs.  Do not build into the store while it is
     served (RocksDB allows readers beside readers, not beside a writer).
     """
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     directory = store_dir(store)
     api.open_store(directory).close()  # a clear error if it is no store
     command = None if engine == "python" else api.oxigraph_server_command(directory, host, port)
