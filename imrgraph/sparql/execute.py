@@ -135,8 +135,8 @@ def _backend(source: Source, engine: str | None) -> Iterator[Backend]:
     elif isinstance(source, str | Path) and Path(source).is_file():
         yield _graph_file(Path(source), _engine(engine))
     elif isinstance(source, str | Path):
-        if not Path(source).exists():
-            raise UsageError(f"{source}: no such graph file, store folder or endpoint URL")
+        if Path(source).suffix.lower() in RDF_FORMATS:
+            raise UsageError(f"{source}: no such graph file")
         with LetterStore.open(source, read_only=True) as store:
             yield store.ox
     else:
