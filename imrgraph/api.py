@@ -44,20 +44,27 @@ from imrgraph.pipeline import (
     read_determination,
     vocabulary_graph,
 )
-from imrgraph.records import Determination, to_jsonable
+from imrgraph.records import Determination, to_json, to_jsonable
 from imrgraph.remote import HttpSettings, PushResult, RemoteEndpoint, push
 from imrgraph.report import Report, build_report
+from imrgraph.resolve import search as guidelines_search
+from imrgraph.resolve.search import GuidelineName
 from imrgraph.sparql import (
     DEFAULT_GRAPH_ENGINE,
     GRAPH_ENGINES,
+    RDF_OUTPUT_FORMATS,
     NamedQuery,
     QueryResult,
+    RdfResult,
     Runner,
     Source,
+    answer,
+    construct,
     format_result,
     format_table,
     load_query,
     named_queries,
+    parse_query_text,
     run,
     runner,
 )
@@ -172,6 +179,24 @@ def open_runner(graph_file: str | Path | None = None,
         yield runner(store)
 
 
+# --------------------------------------------------------------------------- guideline names
+
+
+def search_guidelines(text: str | None = None, level: str | None = None) -> list[GuidelineName]:
+    """The guideline vocabulary's concepts matching ``text`` (all when None), best first."""
+    return guidelines_search.search(text, level)
+
+
+def guideline_usage_counts(run_one: Runner) -> dict[str, tuple[int, int]]:
+    """{concept IRI: (items, citations)} in a graph, narrower concepts counted in."""
+    return guidelines_search.usage_counts(run_one)
+
+
+def guideline_hint(value: str) -> str | None:
+    """For a guideline parameter that found nothing: the closest vocabulary names."""
+    return guidelines_search.suggest(value)
+
+
 # --------------------------------------------------------------------------- store
 
 
@@ -248,6 +273,7 @@ __all__ = [
     "RANK",
     "RANKS",
     "RDF_FORMATS",
+    "RDF_OUTPUT_FORMATS",
     "REJECTED",
     "REPORT_FILE",
     "STORE_EXPORT_FORMATS",
@@ -255,18 +281,22 @@ __all__ = [
     "TREATMENT_LEVELS",
     "UNCHANGED",
     "BuildResult",
+    "GuidelineName",
     "GuidelineStats",
     "IngestReport",
     "InputOutcome",
     "LetterStore",
     "PushResult",
     "QueryResult",
+    "RdfResult",
     "RemoteEndpoint",
     "StoreBuildResult",
     "ValidationReport",
     "VizResult",
+    "answer",
     "build",
     "build_store",
+    "construct",
     "default_store_dir",
     "empty_result_hint",
     "export",
@@ -274,7 +304,9 @@ __all__ = [
     "report",
     "format_result",
     "format_table",
+    "guideline_hint",
     "guideline_stats",
+    "guideline_usage_counts",
     "is_store",
     "iter_inputs",
     "letter_text",
@@ -285,6 +317,7 @@ __all__ = [
     "open_store",
     "oxigraph_server_command",
     "parse_file",
+    "parse_query_text",
     "push",
     "remote_endpoint",
     "render_all",
@@ -292,10 +325,12 @@ __all__ = [
     "run_query",
     "run_query_on_store",
     "run_query_remote",
+    "search_guidelines",
     "serialize",
     "serve_python",
     "sorted_ntriples",
     "store_from_graph",
+    "to_json",
     "to_jsonable",
     "validate_file",
     "vocabulary_graph",

@@ -8,6 +8,7 @@ graph can be traced back to the words that justify it.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, Literal, TypeVar
@@ -226,6 +227,15 @@ class Determination:
         """Stable identity: the case number, else a content hash of the letter."""
         return self.case_number or f"sha256-{self.source.sha256[:20]}"
 
+    def to_json(self, indent: int | None = 2) -> str:
+        """The record as JSON text (see :func:`to_json`)."""
+        return to_json(self, indent)
+
+
+def to_json(obj: Any, indent: int | None = 2) -> str:
+    """Any record as JSON text in one call: dates as ISO strings, spans as [start, end]."""
+    return json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False)
+
 
 def to_jsonable(obj: Any) -> Any:
     """Records as plain JSON-ready data (dates as ISO strings, spans as [start, end])."""
@@ -237,6 +247,8 @@ def to_jsonable(obj: Any) -> Any:
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, list | tuple):
         return [to_jsonable(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
     return obj
 
 

@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
@@ -417,6 +418,25 @@ class RemoteEndpoint:
         rows = [[_term(b[c]) if c in b else None for c in columns]
                 for b in data.get("results", {}).get("bindings", [])]
         return columns, rows
+
+    def construct(self, text: str, union: bool | None = None) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE; the triples of the answer (N-Triples or Turtle, as the
+        server chooses among those asked for)."""
+        union = self.union_default_graph if union is None else union
+        url = self.endpoints.query
+        if union:
+            url += ("&" if "?" in url else "?") + "union-default-graph"
+        resp = self.client.request(
+            "POST", url, urllib.parse.urlencode({"query": text}).encode("utf-8"),
+            {"Content-Type": "application/x-www-form-urlencoded",
+             "Accept": "application/n-triples, text/turtle;q=0.9, text/plain;q=0.5"})
+        media = (resp.headers.get("Content-Type") or "").split(";")[0].strip()
+        fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+        try:
+            return [q.triple for q in ox.parse(resp.body, format=fmt)]
+        except SyntaxError as exc:
+            raise RemoteError(f"{redact(self.endpoints.query)}: not RDF ({media}): {exc}"
+                              ) from None
 
     def letters(self) -> dict[str, LetterInfo]:
         """{graph IRI: LetterInfo(sha256, triples)} of the letter graphs the endpoint holds."""

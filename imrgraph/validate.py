@@ -52,6 +52,15 @@ class Violation:
 class ValidationReport:
     conforms: bool
     results: list[Violation] = field(default_factory=list)
+    #: the SHACL validation report graph as the engine wrote it (``sh:ValidationReport``), for
+    #: those who read reports as RDF (``imrgraph validate --format turtle``, as pySHACL's
+    #: ``-f turtle``); None when the report was merged from letters validated elsewhere.
+    graph: Graph | None = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Reports cross process boundaries (parallel builds) without their graph: the
+        results are what the caller merges, and pickling a graph per letter costs time."""
+        return {**self.__dict__, "graph": None}
 
     @property
     def violations(self) -> list[Violation]:
@@ -202,7 +211,8 @@ def validate_graph(data: Graph, engine: str = "auto", shapes: Graph | None = Non
     results = [_violation(result, report, data) for result in _top_level_results(report)]
     results.sort(key=lambda v: (v.focus_node, v.path, v.constraint, v.message, v.value))
     has_violation = any(r.severity == "Violation" for r in results)
-    return ValidationReport(conforms=bool(conforms) or not has_violation, results=results)
+    return ValidationReport(conforms=bool(conforms) or not has_violation, results=results,
+                            graph=report)
 
 
 def validate_letters(letter_graphs: Iterable[Graph], engine: str = "auto") -> ValidationReport:

@@ -320,7 +320,7 @@ def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliRun:
 
 def test_cli_store_commands(tmp_path: Path, seed_build: api.BuildResult) -> None:
     seeds = [str(s) for s in SEEDS]
-    run = _cli("build", *seeds, "--store", "-q", cwd=tmp_path)  # default ./imrgraph-store
+    run = _cli("build", *seeds, "--store", cwd=tmp_path)  # default ./imrgraph-store
     assert run.returncode == 0, run.stderr
     assert "5 letter(s) built" in run.stdout and st.is_store(tmp_path / st.DEFAULT_STORE_DIR)
     on_store = _cli("query", "citations", "--store", "--format", "csv", cwd=tmp_path)

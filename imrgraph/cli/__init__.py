@@ -19,7 +19,8 @@ def main() -> None:
     """California IMR final determinations -> validated RDF knowledge graph."""
 
 
-for _command in (build.build, build.validate, query.query, query.list_queries, build.export,
+for _command in (build.build, build.validate, query.query, query.list_queries, query.guidelines,
+                 build.export,
                  build.extract, store.push, store.remove, store.store_info, store.serve,
                  synth.synth, viz.viz, viz.stats, report.report):
     main.add_command(_command)

@@ -6,31 +6,65 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from imrgraph import api
 from imrgraph.cli.common import (
-    Progress,
+    STDIO,
+    ApiChoice,
+    input_file,
+    note,
+    output_file,
     print_outcomes,
     print_validation,
+    progress_bar,
     store_for_reading,
     store_option,
+    verbosity_options,
+    write_output,
 )
 from imrgraph.errors import UsageError
+
+#: Graph file suffix -> format written by ``build -o`` (``-`` writes Turtle to stdout).
+GRAPH_SUFFIXES = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld",
+                  ".trig": "trig", ".nq": "nq"}
+
+
+def _graph_format(output: str) -> str:
+    if output == STDIO:
+        return "ttl"
+    fmt = GRAPH_SUFFIXES.get(Path(output).suffix.lower())
+    if fmt is None:
+        raise UsageError(f"{output}: unknown output type (.ttl, .nt, .jsonld, .trig, .nq; "
+                         "- for Turtle on standard output)")
+    return fmt
+
+
+def _summary(text: str, data: dict[str, Any], fmt: str, output: str | None) -> None:
+    """The build's summary: JSON when asked for (always shown), else a line unless -q; on
+    stderr when the graph itself goes to standard output."""
+    err = output == STDIO
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False), err=err)
+    else:
+        note(text, err=err)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", default=None,
-              help="Graph file to write (format from suffix: .ttl .nt .jsonld .trig .nq) "
-                   "[default: graph.ttl; with --store: none, else the store is exported too].")
+              help="Graph file to write (format from suffix: .ttl .nt .jsonld .trig .nq; - is "
+                   "Turtle on standard output) [default: graph.ttl; with --store: none, else "
+                   "the store is exported too].")
 @click.option("--report", "report_path", default=None,
-              help="Ingest report JSON (default: beside the graph, GRAPH.report.json; "
-                   "with --store, DIR/last-build.report.json).")
+              help="Ingest report JSON (default: beside the graph, GRAPH.report.json, none "
+                   "for -o -; with --store, DIR/last-build.report.json; - is standard output).")
 @click.option("--no-vocabulary", is_flag=True, help="Leave the ontology and SKOS vocabularies out.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation.")
-@click.option("-q", "--quiet", is_flag=True, help="Only the summary line.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="The summary as a line or as a JSON object.")
+@verbosity_options
 @store_option("Build into a persistent store (one named graph per letter); unchanged files are "
               "skipped, changed letters replaced.  $IMRGRAPH_STORE alone also selects it "
               "when -o is not given.")
@@ -40,152 +74,169 @@ from imrgraph.errors import UsageError
               help="Letters per bulk load into the store (bounds memory).")
 @click.option("--force", is_flag=True, help="Re-parse every input even if stored unchanged.")
 def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
-          no_vocabulary: bool, no_validate: bool, quiet: bool, store: str | None, jobs: int,
+          no_vocabulary: bool, no_validate: bool, fmt: str, store: str | None, jobs: int,
           batch_size: int, force: bool) -> None:
     """Parse letters (files, folders, globs; .txt and .pdf) into one validated graph."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if store is None and output is None and os.environ.get(api.ENV_STORE):
         store = os.environ[api.ENV_STORE]
     if store is not None:
         _build_store(paths, api.resolve_store_dir(store), output=output, report_path=report_path,
-                     no_vocabulary=no_vocabulary, no_validate=no_validate, quiet=quiet,
+                     no_vocabulary=no_vocabulary, no_validate=no_validate, fmt=fmt,
                      jobs=jobs, batch_size=batch_size, force=force)
         return
     output = output or "graph.ttl"
-    suffix = Path(output).suffix.lower()
-    fmt = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld", ".trig": "trig",
-           ".nq": "nq"}.get(suffix)
-    if fmt is None:
-        raise UsageError(f"{output}: unknown output type (.ttl, .nt, .jsonld, .trig, .nq)")
-    total = len(api.iter_inputs(paths))
-    show_bar = not quiet and total > 1
-    with click.progressbar(length=total, label="letters", file=sys.stderr,
-                           show_pos=True, show_eta=True) as bar:
-        def step(_path: str) -> None:
-            if show_bar:
-                bar.update(1)
-
+    graph_format = _graph_format(output)
+    with progress_bar(len(api.iter_inputs(paths))) as bar:
         result = api.build(paths, include_vocabulary=not no_vocabulary,
-                           validate=not no_validate, progress=step)
+                           validate=not no_validate, progress=lambda _path: bar())
     report = result.report
-    api.serialize(result.graph, output, fmt)
-    report_file = Path(report_path) if report_path else Path(output).with_suffix(".report.json")
-    api.write_text(report_file, report.to_json())
+    with output_file(output) as target:
+        api.serialize(result.graph, target, graph_format)
+    if report_path is None and output != STDIO:
+        report_path = str(Path(output).with_suffix(".report.json"))
+    if report_path is not None:
+        write_output(report_path, report.to_json())
     s = report.summary()
-    print_outcomes(report, quiet)
-    if not no_validate and (not quiet or not result.validation.conforms):
+    print_outcomes(report)
+    if not no_validate:
         print_validation(result.validation)
-    click.echo(
+    _summary(
         f"{s['inputs']} input(s): {s['letters']} letter(s) built "
         f"({s[api.BUILT_WITH_WARNINGS]} with warnings), {s[api.DUPLICATE]} duplicate(s), "
         f"{s[api.REJECTED]} rejected; {s['items']} item(s), {s['citations']} citation(s), "
-        f"{len(result.graph)} triples -> {output} (report: {report_file})"
-    )
+        f"{len(result.graph)} triples -> {output} (report: {report_path or 'none'})",
+        {**s, "triples": len(result.graph), "output": output, "report": report_path,
+         "conforms": result.validation.conforms if not no_validate else None},
+        fmt, output)
     if report.rejected or not result.validation.conforms:
         sys.exit(1)
 
 
 def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str | None,
-                 report_path: str | None, no_vocabulary: bool, no_validate: bool, quiet: bool,
+                 report_path: str | None, no_vocabulary: bool, no_validate: bool, fmt: str,
                  jobs: int, batch_size: int, force: bool) -> None:
     """``build --store``: parallel, batched, incremental (see imrgraph.store)."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     assert directory is not None
     if no_vocabulary:
         raise UsageError("--no-vocabulary is for graph files: a store always holds the "
                          "vocabularies its queries roll up along")
-    if output is not None and Path(output).suffix.lower().lstrip(".") not in (
-            "ttl", "nt", "nq", "trig", "jsonld"):
-        raise UsageError(f"{output}: unknown output type (.ttl, .nt, .jsonld, .trig, .nq)")
-    total = len(api.iter_inputs(paths))
-    with click.progressbar(length=total, label="letters", file=sys.stderr, show_pos=True,
-                           show_eta=True, item_show_func=lambda x: x) as bar:
+    export_format = _graph_format(output) if output is not None else None
+    with progress_bar(len(api.iter_inputs(paths))) as bar:
         result = api.build_store(paths, directory, jobs=jobs, batch_size=batch_size,
-                             validate=not no_validate, force=force,
-                             progress=Progress(bar, not quiet and total > 1))
-    report_file = directory / api.REPORT_FILE
+                                 validate=not no_validate, force=force, progress=bar)
+    report_file: str = str(directory / api.REPORT_FILE)
     if report_path:
-        api.write_text(report_path, result.to_json())
-        report_file = Path(report_path)
-    print_outcomes(result.report, quiet)
-    if result.stale and not quiet:
-        click.echo(f"note: {len(result.stale)} stored letter(s) were built by another imrgraph "
-                   "version or vocabulary and not among these inputs; rebuild them with "
-                   "their files", err=True)
-    if not no_validate and (not quiet or not result.validation.conforms):
+        write_output(report_path, result.to_json())
+        report_file = report_path
+    print_outcomes(result.report)
+    if result.stale:
+        note(f"note: {len(result.stale)} stored letter(s) were built by another imrgraph "
+             "version or vocabulary and not among these inputs; rebuild them with their files")
+    if not no_validate:
         print_validation(result.validation)
     s = result.summary()
     exported = ""
-    if output is not None:
-        fmt = Path(output).suffix.lower().lstrip(".")
-        with api.open_store(directory) as letter_store:
-            letter_store.export(output, fmt)
+    if output is not None and export_format is not None:
+        with api.open_store(directory) as letter_store, output_file(output) as target:
+            letter_store.export(target, export_format)
         exported = f", exported to {output}"
     rate = s["inputs"] / result.seconds if result.seconds else 0.0
-    click.echo(
+    _summary(
         f"{s['inputs']} input(s): {s['letters']} letter(s) built "
         f"({s[api.BUILT_WITH_WARNINGS]} with warnings, {s['replaced']} replaced), "
         f"{s[api.UNCHANGED]} unchanged, {s[api.DUPLICATE]} duplicate(s), "
         f"{s[api.REJECTED]} rejected; {s['letters_in_store']} letter(s), {s['quads']} quads "
         f"in store {directory}{exported} ({result.seconds:.1f} s, {rate:,.0f} inputs/s; "
-        f"report: {report_file})"
-    )
+        f"report: {report_file})",
+        {**s, "store": str(directory), "output": output, "report": report_file,
+         "seconds": round(result.seconds, 3),
+         "conforms": result.validation.conforms if not no_validate else None},
+        fmt, output)
     if result.report.rejected or not result.validation.conforms:
         sys.exit(1)
 
 
 @click.command()
 @click.argument("graph", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text",
+              help="text: the results on stderr and a verdict; json: the results as JSON; "
+                   "turtle: the SHACL validation report graph (as pySHACL's -f turtle; graph "
+                   "files only).")
+@click.option("-o", "--output", default=STDIO, show_default=True,
+              help="Where the json or turtle report goes (- is standard output).")
+@verbosity_options
 @store_option("Validate the letters of a store (letter by letter, in parallel).")
 @click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
               help="Worker processes for a store (0 = every core).")
-def validate(graph: str | None, fmt: str, store: str | None, jobs: int) -> None:
-    """SHACL-validate a graph file or a store; exit 1 on violations."""
+def validate(graph: str | None, fmt: str, output: str, store: str | None, jobs: int) -> None:
+    """SHACL-validate a graph file (- reads Turtle from standard input) or a store; exit 1 on
+    violations."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if graph is not None and store is not None:
         raise UsageError("give a graph file or --store, not both")
     directory = None if graph is not None else store_for_reading(store)
     if directory is not None:
+        if fmt == "turtle":
+            raise UsageError("--format turtle reports on a graph file (a store is validated "
+                             "letter by letter); export the store and validate the file")
         with api.open_store(directory) as letter_store:
             report = letter_store.validate(jobs=jobs)
         name = str(directory)
     elif graph is not None:
-        report = api.validate_file(graph)
-        name = graph
+        with input_file(graph, ".ttl") as path:
+            report = api.validate_file(path)
+        name = graph if graph != STDIO else "<stdin>"
     else:
-        raise UsageError("give the graph file to validate, or --store DIR")
+        raise UsageError("give the graph file to validate (- for standard input), or --store "
+                         "DIR")
     if fmt == "json":
-        click.echo(json.dumps({"conforms": report.conforms,
-                               "results": [vars(r) for r in report.results]}, indent=2))
+        write_output(output, json.dumps({"conforms": report.conforms,
+                                         "results": [api.to_jsonable(r)
+                                                     for r in report.results]},
+                                        indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "turtle":
+        assert report.graph is not None
+        write_output(output, report.graph.serialize(format="turtle"))
     else:
         print_validation(report, limit=10_000)
-        if report.conforms:
-            click.echo(f"{name}: conforms")
-        else:
-            click.echo(f"{name}: {len(report.violations)} violation(s)")
+        note(f"{name}: conforms" if report.conforms
+             else f"{name}: {len(report.violations)} violation(s)", err=False)
     sys.exit(0 if report.conforms else 1)
 
 
 @click.command()
 @click.argument("graph", required=False)
-@click.option("--format", "fmt", type=click.Choice(sorted(api.EXPORT_FORMATS)), required=True,
+@click.option("--format", "fmt", type=ApiChoice("EXPORT_FORMATS"), required=True,
               help="nq and trig keep a store's letter graphs; the others merge them.")
-@click.option("-o", "--output", required=True)
+@click.option("-o", "--output", default=STDIO, show_default=True,
+              help="File to write (- is standard output).")
+@verbosity_options
 @store_option("Export a store (pyoxigraph writes it: fast for large stores).")
 def export(graph: str | None, fmt: str, output: str, store: str | None) -> None:
     """Write a graph file or a store in another RDF format."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if graph is not None and store is not None:
         raise UsageError("give a graph file or --store, not both")
     directory = None if graph is not None else store_for_reading(store)
+    err = output == STDIO
     if directory is not None:
-        with api.open_store(directory) as letter_store:
-            count = letter_store.export(output, fmt)
+        with api.open_store(directory) as letter_store, output_file(output) as target:
+            count = letter_store.export(target, fmt)
         unit = "quads" if api.STORE_EXPORT_FORMATS[fmt].supports_datasets else "triples"
-        click.echo(f"{count} {unit} -> {output}")
+        note(f"{count} {unit} -> {output}", err=err)
         return
     if graph is None:
         raise UsageError("give the graph file to export, or --store DIR")
     g = api.load_graph(graph)
-    api.export(g, output, fmt)
-    click.echo(f"{len(g)} triples -> {output}")
+    with output_file(output) as target:
+        api.export(g, target, fmt)
+    note(f"{len(g)} triples -> {output}", err=err)
 
 
 @click.command()
@@ -194,6 +245,8 @@ def export(graph: str | None, fmt: str, output: str, store: str | None) -> None:
 @click.option("--text", "show_text", is_flag=True, help="Print the normalised text spans refer to.")
 def extract(letter: str, fmt: str, show_text: bool) -> None:
     """Parse one letter and print its record (for debugging and JSON users)."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if show_text:
         click.echo(api.letter_text(letter).text, nl=False)
         return

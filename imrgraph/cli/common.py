@@ -7,20 +7,55 @@ request; 2 usage error (bad option, unknown query, unreadable graph file).
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from imrgraph import api
 from imrgraph.errors import ImrgraphError, UsageError
+
+if TYPE_CHECKING:
+    from imrgraph import api
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENDPOINT_OPTIONS = ("endpoint", "update_endpoint", "graph_store", "connect_timeout",
                     "read_timeout", "retries")
+
+
+class ApiValue:
+    """A constant of :mod:`imrgraph.api` read when a command runs or shows its help, not when
+    the CLI is imported: the api loads rdflib, pyoxigraph, pyshacl... (a second), which
+    ``imrgraph --help`` and ``--version`` should not pay for."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self) -> Any:
+        from imrgraph import api  # lazily, see the class docstring
+
+        return getattr(api, self.name)
+
+    def __str__(self) -> str:  # shown as the default in a command's --help
+        return str(self())
+
+
+class ApiChoice(click.Choice):
+    """``click.Choice`` among the values of an :class:`ApiValue` (sorted keys of a mapping)."""
+
+    def __init__(self, name: str, case_sensitive: bool = True) -> None:
+        self.values, self.case_sensitive = ApiValue(name), case_sensitive
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[Any, ...]:
+        values = self.values()
+        return tuple(sorted(values) if isinstance(values, dict) else values)
 
 
 class Group(click.Group):
@@ -49,7 +84,11 @@ def parse_params(params: tuple[str, ...]) -> dict[str, str]:
 
 
 def print_validation(report: api.ValidationReport, limit: int = 50) -> None:
+    """The SHACL outcome on stderr: its results always when it does not conform (they are
+    errors), else the one-line verdict unless -q."""
     violations, warnings = report.violations, report.warnings
+    if report.conforms and verbosity() < 0:
+        return
     click.echo(f"SHACL: {'conforms' if report.conforms else 'does NOT conform'} "
                f"({len(violations)} violation(s), {len(warnings)} warning(s))", err=True)
     for result in (violations + warnings)[:limit]:
@@ -62,14 +101,21 @@ def print_validation(report: api.ValidationReport, limit: int = 50) -> None:
         click.echo(f"  ... {len(violations) + len(warnings) - limit} more", err=True)
 
 
-def print_outcomes(report: api.IngestReport, quiet: bool) -> None:
+def print_outcomes(report: api.IngestReport) -> None:
+    """Per-input lines on stderr: rejected and duplicate inputs always, warnings unless -q,
+    every built letter with -v."""
+    from imrgraph import api  # lazily, see ApiValue
+
     for entry in report.inputs:
         if entry.status == api.REJECTED:
             click.echo(f"rejected: {entry.name}: {entry.reason}", err=True)
         elif entry.status == api.DUPLICATE:
             click.echo(f"duplicate: {entry.name}: {entry.reason}", err=True)
-        elif entry.status == api.BUILT_WITH_WARNINGS and not quiet:
-            click.echo(f"warning: {entry.name}: " + "; ".join(entry.warnings), err=True)
+        elif entry.status == api.BUILT_WITH_WARNINGS:
+            note(f"warning: {entry.name}: " + "; ".join(entry.warnings))
+        elif entry.status in (api.BUILT, api.UNCHANGED):
+            note(f"{entry.status}: {entry.name}: {entry.key}, {entry.items} item(s), "
+                 f"{entry.citations} citation(s)", level=1)
 
 
 def store_option(help_text: str) -> Callable[[F], F]:
@@ -109,6 +155,8 @@ def pop_endpoint_options(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def remote_endpoint(opts: dict[str, Any], **kwargs: Any) -> api.RemoteEndpoint:
     """A RemoteEndpoint from :func:`endpoint_options` values (auth comes from the environment)."""
+    from imrgraph import api  # lazily, see ApiValue
+
     return api.remote_endpoint(opts["endpoint"], update=opts["update_endpoint"],
                                graph_store=opts["graph_store"],
                                connect_timeout=opts["connect_timeout"],
@@ -119,6 +167,8 @@ def remote_endpoint(opts: dict[str, Any], **kwargs: Any) -> api.RemoteEndpoint:
 def store_for_reading(store: str | None) -> Path | None:
     """The store a read command uses: --store, else $IMRGRAPH_STORE or ./imrgraph-store if set
     up, else None."""
+    from imrgraph import api  # lazily, see ApiValue
+
     if store is not None:
         return api.resolve_store_dir(store)
     if os.environ.get(api.ENV_STORE) or api.is_store(api.default_store_dir()):
@@ -128,6 +178,8 @@ def store_for_reading(store: str | None) -> Path | None:
 
 def store_dir(store: str | None) -> Path:
     """The store a store command uses (the default folder when none is set up)."""
+    from imrgraph import api  # lazily, see ApiValue
+
     return store_for_reading(store) or api.default_store_dir()
 
 
@@ -143,3 +195,109 @@ class Progress:
         if self.enabled:
             rate = self.done / max(time.monotonic() - self.started, 1e-9)
             self.bar.update(n, f"{rate:,.0f} letters/s")
+
+
+# --------------------------------------------------------------------------- Unix habits
+
+#: ``-`` as a file name: standard output for what a command writes, standard input for what
+#: it reads.
+STDIO = "-"
+_VERBOSITY = "imrgraph.verbosity"
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_VERBOSITY] = -1 if param.name == "quiet" else 1
+
+
+def verbosity_options(func: F) -> F:
+    """``-q`` (nothing but errors and the data asked for) and ``-v`` (details)."""
+    func = click.option("-v", "--verbose", is_flag=True, expose_value=False,
+                        callback=_set_verbosity,
+                        help="Details: each input's outcome, timings.")(func)
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False,
+                        callback=_set_verbosity,
+                        help="Quiet: no progress, notes or summary; errors still on "
+                             "stderr.")(func)
+
+
+def verbosity() -> int:
+    """-1 quiet, 0 normal, 1 verbose (see :func:`verbosity_options`)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_VERBOSITY, 0) if ctx is not None else 0
+
+
+def note(message: str, level: int = 0, err: bool = True) -> None:
+    """A message shown at this verbosity or more (0: unless -q; 1: only with -v)."""
+    if verbosity() >= level:
+        click.echo(message, err=err)
+
+
+@contextmanager
+def output_file(output: str | Path, suffix: str = "") -> Iterator[Path]:
+    """A path to write ``output`` to; for ``-``, a temporary file copied to standard output
+    afterwards, so every writer of a file can write to a pipe."""
+    if str(output) != STDIO:
+        yield Path(output)
+        return
+    fd, tmp = tempfile.mkstemp(prefix="imrgraph-", suffix=suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as data:
+            sys.stdout.flush()
+            shutil.copyfileobj(data, click.get_binary_stream("stdout"))
+            click.get_binary_stream("stdout").flush()
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+@contextmanager
+def input_file(name: str, suffix: str) -> Iterator[Path]:
+    """A path to read ``name`` from; for ``-``, a temporary ``suffix`` file holding standard
+    input (the format of piped RDF is the suffix's: Turtle reads N-Triples too)."""
+    if name != STDIO:
+        yield Path(name)
+        return
+    fd, tmp = tempfile.mkstemp(prefix="imrgraph-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(click.get_binary_stream("stdin"), out)
+        yield Path(tmp)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_output(output: str, data: bytes | str) -> None:
+    """Text or bytes to a file (atomically) or, for ``-``, to standard output."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if output == STDIO:
+        stream = click.get_binary_stream("stdout")
+        stream.write(raw)
+        stream.flush()
+        return
+    from imrgraph import api  # lazily, see ApiValue
+
+    api.write_atomic(output, lambda tmp: tmp.write_bytes(raw))
+
+
+def read_input(name: str) -> str:
+    """A text file's contents, or standard input's for ``-``."""
+    if name == STDIO:
+        return click.get_text_stream("stdin").read()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{name}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def progress_bar(total: int, label: str = "letters") -> Iterator[Progress]:
+    """A progress bar on a terminal's stderr (never in a pipe, a log or with -q)."""
+    shown = total > 1 and verbosity() >= 0 and sys.stderr.isatty()
+    if not shown:
+        yield Progress(None, False)
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True,
+                           show_eta=True, item_show_func=lambda x: x) as bar:
+        yield Progress(bar, True)

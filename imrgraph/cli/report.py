@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from imrgraph import api
 from imrgraph.cli.common import (
     endpoint_options,
     pop_endpoint_options,
@@ -31,6 +30,8 @@ def report(graph: str | None, out_dir: str, store: str | None, title: str,
     Each table is a named query (the page names the `imrgraph query` command behind it), so
     every number can be re-run.  Rates carry a 95 % Wilson interval; n < 10 is marked.
     """
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     opts = pop_endpoint_options(endpoint)
     given = [o for o, v in (("GRAPH", graph), ("--store", store),
                             ("--endpoint", opts["endpoint"])) if v is not None]

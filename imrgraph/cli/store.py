@@ -12,14 +12,15 @@ from typing import Any
 
 import click
 
-from imrgraph import api
 from imrgraph.cli.common import (
-    Progress,
     endpoint_options,
+    note,
     pop_endpoint_options,
+    progress_bar,
     remote_endpoint,
     store_dir,
     store_option,
+    verbosity_options,
 )
 from imrgraph.errors import UsageError
 
@@ -39,9 +40,9 @@ from imrgraph.errors import UsageError
 @click.option("--force", is_flag=True, help="Send every letter even if the endpoint has it.")
 @click.option("--prune", is_flag=True,
               help="Also drop letter graphs the endpoint holds but the source does not.")
-@click.option("-q", "--quiet", is_flag=True, help="Only the summary line.")
+@verbosity_options
 def push(graph_file: str | None, store: str | None, batch_size: int, method: str,
-         transactional: bool, force: bool, prune: bool, quiet: bool, **endpoint: Any) -> None:
+         transactional: bool, force: bool, prune: bool, **endpoint: Any) -> None:
     """Load letters into a remote SPARQL 1.1 service, one named graph per letter.
 
     Resumable: graphs the endpoint already holds with the same source sha256 and size are
@@ -49,6 +50,8 @@ def push(graph_file: str | None, store: str | None, batch_size: int, method: str
     IMRGRAPH_ENDPOINT_USER/IMRGRAPH_ENDPOINT_PASSWORD (basic, or digest when the server asks,
     as Virtuoso's /sparql-auth does) or IMRGRAPH_ENDPOINT_TOKEN (bearer).
     """
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     opts = pop_endpoint_options(endpoint)
     if opts["endpoint"] is None:
         raise UsageError("push needs --endpoint URL")
@@ -62,19 +65,15 @@ def push(graph_file: str | None, store: str | None, batch_size: int, method: str
         directory = store_dir(store)
         source = api.open_store(directory)
         name = str(directory)
-    with source:
-        total = len(source.letters())
-        with click.progressbar(length=total, label="letters", file=sys.stderr, show_pos=True,
-                               show_eta=True, item_show_func=lambda x: x) as bar:
-            result = api.push(source, remote, batch_size=batch_size, force=force,
-                                  method=method, prune=prune,
-                                  progress=Progress(bar, not quiet and total > 1))
+    with source, progress_bar(len(source.letters())) as bar:
+        result = api.push(source, remote, batch_size=batch_size, force=force, method=method,
+                          prune=prune, progress=bar)
     pruned = f", {len(result.pruned)} pruned" if prune else ""
-    click.echo(
+    note(
         f"{name} -> {remote.endpoints.graph_store}: {len(result.added)} letter graph(s) added, "
         f"{len(result.replaced)} replaced, {result.unchanged} already there{pruned}; shared "
         f"graph {'sent' if result.shared_pushed else 'unchanged'} "
-        f"({result.requests} request(s), {result.bytes_sent:,} bytes sent)")
+        f"({result.requests} request(s), {result.bytes_sent:,} bytes sent)", err=False)
 
 
 @click.command()
@@ -82,6 +81,8 @@ def push(graph_file: str | None, store: str | None, batch_size: int, method: str
 @store_option("The store to remove letters from.")
 def remove(keys: tuple[str, ...], store: str | None) -> None:
     """Drop letters (by key: the case number, or the content hash of a letter without one)."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     directory = store_dir(store)
     with api.open_store(directory, read_only=False) as letter_store:
         removed, missing = letter_store.remove(keys)
@@ -96,23 +97,37 @@ def remove(keys: tuple[str, ...], store: str | None) -> None:
 @click.command("store-info")
 @store_option("The store to describe.")
 @click.option("--letters", "list_letters", is_flag=True, help="List the stored letters.")
-def store_info(store: str | None, list_letters: bool) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def store_info(store: str | None, list_letters: bool, fmt: str) -> None:
     """Summarise a store: letters, quads, the imrgraph that built it, the last build."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     directory = store_dir(store)
     with api.open_store(directory) as letter_store:
         letters = letter_store.letters()
         quads = len(letter_store)
         meta = letter_store.meta()
+    report = directory / api.REPORT_FILE
+    summary = (json.loads(report.read_text(encoding="utf-8")).get("summary", {})
+               if report.exists() else None)
+    ordered = sorted(letters.values(), key=lambda i: i.key)
+    if fmt == "json":
+        info: dict[str, Any] = {"store": str(directory), "letters": len(letters),
+                                "quads": quads, "imrgraph": meta.get("imrgraph"),
+                                "last_build": summary}
+        if list_letters:
+            info["letter_list"] = [{"key": i.key, "sha256": i.sha256} for i in ordered]
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
     click.echo(f"store: {directory}")
     click.echo(f"letters: {len(letters)}; quads: {quads}; built by imrgraph "
                f"{meta.get('imrgraph', '?')}")
-    report = directory / api.REPORT_FILE
-    if report.exists():
-        summary = json.loads(report.read_text(encoding="utf-8")).get("summary", {})
+    if summary is not None:
         click.echo("last build: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     if list_letters:
-        for info in sorted(letters.values(), key=lambda i: i.key):
-            click.echo(f"{info.key}\t{info.sha256}")
+        for info_row in ordered:
+            click.echo(f"{info_row.key}\t{info_row.sha256}")
 
 
 @click.command()
@@ -120,24 +135,30 @@ def store_info(store: str | None, list_letters: bool) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (loopback by default: the endpoint has no auth).")
-@click.option("--engine", type=click.Choice(["auto", "oxigraph", "python"]), default="auto",
+@click.option("--engine", type=click.Choice(["oxigraph", "python"]), default="oxigraph",
               show_default=True,
-              help="oxigraph: the Oxigraph CLI's serve-read-only; python: a minimal built-in "
-                   "endpoint; auto: oxigraph when installed.")
+              help="oxigraph: the Oxigraph server (SPARQL 1.1 protocol, content negotiation, "
+                   "a query page at /); python: a minimal built-in endpoint, /query only.")
 def serve(store: str | None, port: int, host: str, engine: str) -> None:
     """Expose a store read-only as a SPARQL endpoint at http://HOST:PORT/query.
 
-    Queries see the union of the letter graphs.  Do not build into the store while it is
-    served (RocksDB allows readers beside readers, not beside a writer).
+    Queries see the union of the letter graphs; results come as SPARQL JSON, XML, CSV or TSV
+    as the Accept header asks, and a browser finds a query page at http://HOST:PORT/.  Do not
+    build into the store while it is served (RocksDB allows readers beside readers, not beside
+    a writer).
     """
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     directory = store_dir(store)
     api.open_store(directory).close()  # a clear error if it is no store
     command = None if engine == "python" else api.oxigraph_server_command(directory, host, port)
     if command is None and engine == "oxigraph":
-        raise UsageError("the Oxigraph CLI (pip install oxigraph) with serve-read-only is not "
-                         "installed; use --engine python")
-    click.echo(f"SPARQL endpoint (read-only) for {directory}: http://{host}:{port}/query "
-               "(Ctrl-C stops it)", err=True)
+        raise UsageError("the Oxigraph server is not installed (it comes with imrgraph: "
+                         "pip install oxigraph); --engine python serves a minimal endpoint "
+                         "without the query page")
+    page = f"; query page http://{host}:{port}/" if command is not None else ""
+    click.echo(f"SPARQL endpoint (read-only) for {directory}: http://{host}:{port}/query"
+               f"{page} (Ctrl-C stops it)", err=True)
     sys.stdout.flush()
     sys.stderr.flush()
     if command is not None:

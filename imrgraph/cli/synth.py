@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from imrgraph import api
-
 
 @click.command()
 @click.argument("count", type=click.IntRange(1, 5_000_000))
@@ -16,5 +14,7 @@ from imrgraph import api
               help="Index of the first letter (to extend a corpus).")
 def synth(count: int, output: str, seed: int, start: int) -> None:
     """Write COUNT synthetic letters in the real letters' layout (for load tests, benchmarks)."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     paths = api.write_corpus(output, count, seed, start)
     click.echo(f"{len(paths)} synthetic letter(s) -> {output}")

@@ -6,17 +6,22 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
-from imrgraph import api
-from imrgraph.cli.common import store_for_reading, store_option
+from imrgraph.cli.common import ApiChoice, ApiValue, store_for_reading, store_option
 from imrgraph.errors import UsageError
+
+if TYPE_CHECKING:
+    from imrgraph import api
 
 
 @contextmanager
 def _runner(graph: str | None, store: str | None) -> Iterator[api.Runner]:
     """Queries run on a graph file or on a store built with ``build --store``."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     if graph is not None and store is not None:
         raise UsageError("give a GRAPH file or --store, not both")
     directory = None if graph is not None else store_for_reading(store)
@@ -32,15 +37,15 @@ def _runner(graph: str | None, store: str | None) -> Iterator[api.Runner]:
 @click.option("-o", "--output", "out_dir", default="pictures", show_default=True,
               help="Folder for the pictures and exports.")
 @store_option("Draw from a store built with `build --store` instead of a GRAPH file.")
-@click.option("--level", type=click.Choice(api.LEVELS), default="chapter", show_default=True,
+@click.option("--level", type=ApiChoice("LEVELS"), default="chapter", show_default=True,
               help="Guideline vocabulary level to draw.")
-@click.option("--treatment-level", type=click.Choice(api.TREATMENT_LEVELS), default="category",
+@click.option("--treatment-level", type=ApiChoice("TREATMENT_LEVELS"), default="category",
               show_default=True, help="Treatment categories as classified, or their top concept.")
-@click.option("--max-nodes", type=int, default=api.MAX_NODES, show_default=True,
+@click.option("--max-nodes", type=int, default=ApiValue("MAX_NODES"), show_default=True,
               help="HTML page: above this many nodes keep only the heaviest edges (0 = all).")
-@click.option("--top", type=int, default=api.TOP, show_default=True,
+@click.option("--top", type=int, default=ApiValue("TOP"), show_default=True,
               help="PNG/SVG and bar charts: guidelines and treatment categories drawn (0 = all).")
-@click.option("--rank", type=click.Choice(api.RANKS), default=api.RANK, show_default=True,
+@click.option("--rank", type=ApiChoice("RANKS"), default=ApiValue("RANK"), show_default=True,
               help="Which guidelines are the top N: most items (volume), most items overturned, "
                    "or highest overturn rate (fewer than 10 items ranked last).")
 @click.option("--party", type=click.Choice(["any", "claims-administrator", "expert-reviewer"]),
@@ -50,6 +55,8 @@ def viz(graph: str | None, out_dir: str, store: str | None, level: str, treatmen
         max_nodes: int, top: int, rank: str, party: str) -> None:
     """Draw guideline usage: HTML page, network and losses matrix as PNG/SVG, bar charts,
     GraphML and GEXF."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     with _runner(graph, store) as run:
         result = api.render_all(run, out_dir, level=level, treatment_level=treatment_level,
                                 max_nodes=max_nodes, top=top, rank=rank, party=party)
@@ -63,7 +70,7 @@ def viz(graph: str | None, out_dir: str, store: str | None, level: str, treatmen
 @click.command()
 @click.argument("graph", required=False)
 @store_option("Analyse a store built with `build --store` instead of a GRAPH file.")
-@click.option("--level", type=click.Choice(api.LEVELS), default="chapter", show_default=True,
+@click.option("--level", type=ApiChoice("LEVELS"), default="chapter", show_default=True,
               help="Guideline vocabulary level.")
 @click.option("--party", type=click.Choice(["any", "claims-administrator", "expert-reviewer"]),
               default="any", show_default=True, help="Whose citations make co-citations.")
@@ -73,6 +80,8 @@ def viz(graph: str | None, out_dir: str, store: str | None, level: str, treatmen
 def stats(graph: str | None, store: str | None, level: str, party: str, top: int,
           fmt: str) -> None:
     """Most central guidelines and communities of co-cited guidelines (networkx)."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
     with _runner(graph, store) as run:
         result = api.guideline_stats(run, level, party, top)
     central, groups = result.central, result.communities

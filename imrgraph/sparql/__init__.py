@@ -11,6 +11,8 @@ from imrgraph.sparql.execute import (
     GRAPH_ENGINES,
     Runner,
     Source,
+    answer,
+    construct,
     run,
     runner,
 )
@@ -23,11 +25,23 @@ from imrgraph.sparql.named import (
     named_queries,
     parse_query_file,
     parse_query_text,
+    query_form,
 )
-from imrgraph.sparql.results import QueryResult, format_result, format_table
+from imrgraph.sparql.results import (
+    RDF_OUTPUT_FORMATS,
+    QueryResult,
+    RdfResult,
+    format_result,
+    format_table,
+)
 from imrgraph.store.oxi import python_value
 
 __all__ = [
+    "RDF_OUTPUT_FORMATS",
+    "RdfResult",
+    "answer",
+    "construct",
+    "query_form",
     "DEFAULT_GRAPH_ENGINE",
     "GRAPH_ENGINES",
     "NamedQuery",

@@ -1,26 +1,30 @@
-"""One way to run a query: :func:`run` on a graph, a store or an endpoint.
+"""One way to run a query: :func:`run` on a graph, a graph file, a store or an endpoint.
 
 ``run`` turns the query (a NamedQuery, a bundled query's name, a ``.rq`` path or SPARQL text)
 into bound text once (:func:`imrgraph.sparql.named.bind_parameters`), then hands it to the
-backend for the source: rdflib's engine or an in-memory Oxigraph copy for an rdflib graph,
-the store's Oxigraph database, or a SPARQL 1.1 endpoint.  Every backend returns the same
-plain values (``imrgraph.store.oxi.python_value``), so a query gives the same rows anywhere.
+backend for the source: rdflib's engine or an in-memory Oxigraph copy for an rdflib graph or
+graph file, the store's Oxigraph database, or a SPARQL 1.1 endpoint.  Every backend returns the
+same plain values (``imrgraph.store.oxi.python_value``), so a query gives the same rows anywhere.
+SELECT and ASK give rows (:class:`QueryResult`); CONSTRUCT and DESCRIBE give triples
+(:func:`construct`, :class:`RdfResult`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 from imrgraph.errors import UsageError
+from imrgraph.outputs import RDF_FORMATS, load_graph
 from imrgraph.remote import RemoteEndpoint
 from imrgraph.sparql.named import NamedQuery, as_query, bind_parameters
-from imrgraph.sparql.results import QueryResult
+from imrgraph.sparql.results import QueryResult, RdfResult
 from imrgraph.store.letterstore import LetterStore
-from imrgraph.store.oxi import memory_store, oxigraph_value, python_value
+from imrgraph.store.oxi import memory_store, oxigraph_value, python_value, to_oxigraph
 
 #: Engines for in-memory graphs: "oxigraph" copies the graph into an in-memory pyoxigraph
 #: store and runs the query there (the store's engine, fast at any size); "rdflib" runs
@@ -29,44 +33,76 @@ from imrgraph.store.oxi import memory_store, oxigraph_value, python_value
 GRAPH_ENGINES = ("oxigraph", "rdflib")
 DEFAULT_GRAPH_ENGINE = "oxigraph"
 
-#: What a query runs on: an rdflib graph, a store (open, or its folder), a pyoxigraph store,
-#: or an endpoint (a RemoteEndpoint or an http(s) URL).
+#: What a query runs on: an rdflib graph or dataset, a store (open, or its folder), a graph
+#: file's path, a pyoxigraph store, or an endpoint (a RemoteEndpoint or an http(s) URL).
 Source = Graph | LetterStore | ox.Store | RemoteEndpoint | str | Path
 
 #: Runs a query by name with parameters on one source (see :func:`runner`).
 Runner = Callable[[str, Mapping[str, str]], QueryResult]
 
+#: Graph file types pyoxigraph parses itself (much faster than rdflib); others go via rdflib.
+_OXIGRAPH_FILES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
+                   ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG,
+                   ".rdf": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML}
+
+Backend = Graph | ox.Store | RemoteEndpoint
+
 
 def run(query: NamedQuery | str, source: Source, params: Mapping[str, str] | None = None, *,
         engine: str | None = None, limit: int | None = None,
         offset: int | None = None) -> QueryResult:
-    """Run ``query`` on ``source`` with ``params`` bound; ``engine`` chooses how an rdflib
-    graph is queried (``GRAPH_ENGINES``); ``limit``/``offset`` return one page of rows."""
+    """Run a SELECT or ASK ``query`` on ``source`` with ``params`` bound; ``engine`` chooses
+    how an rdflib graph or graph file is queried (``GRAPH_ENGINES``); ``limit``/``offset``
+    return one page of rows."""
     named = as_query(query).sliced(limit, offset)
+    if named.form in ("CONSTRUCT", "DESCRIBE"):
+        raise UsageError(f"query {named.name} is a {named.form}: it answers triples, not rows "
+                         "(use imrgraph.query or imrgraph.sparql.construct)")
     text = bind_parameters(named, params)
-    if isinstance(source, Graph):
-        if _engine(engine) == "rdflib":
-            return on_rdflib(source, text)
-        return on_oxigraph(memory_store(source), text, named.name)
-    if isinstance(source, LetterStore):
-        return on_oxigraph(source.ox, text, named.name)
-    if isinstance(source, ox.Store):
-        return on_oxigraph(source, text, named.name)
-    if isinstance(source, RemoteEndpoint):
-        return on_endpoint(source, text)
-    if isinstance(source, str) and source.startswith(("http://", "https://")):
-        return on_endpoint(RemoteEndpoint.from_url(source), text)
-    if isinstance(source, str | Path):
-        with LetterStore.open(source, read_only=True) as store:
-            return on_oxigraph(store.ox, text, named.name)
-    raise UsageError(f"cannot run a query on {type(source).__name__}")
+    with _backend(source, engine) as backend:
+        if isinstance(backend, RemoteEndpoint):
+            return on_endpoint(backend, text)
+        if isinstance(backend, Graph):
+            return on_rdflib(backend, text)
+        return on_oxigraph(backend, text, named.name)
+
+
+def construct(query: NamedQuery | str, source: Source, params: Mapping[str, str] | None = None,
+              *, engine: str | None = None) -> RdfResult:
+    """Run a CONSTRUCT or DESCRIBE ``query`` on ``source``: the triples it answers."""
+    named = as_query(query)
+    if named.form not in ("CONSTRUCT", "DESCRIBE"):
+        raise UsageError(f"query {named.name} is a {named.form}: it answers rows (use run)")
+    text = bind_parameters(named, params)
+    with _backend(source, engine) as backend:
+        if isinstance(backend, RemoteEndpoint):
+            return RdfResult(backend.construct(text))
+        if isinstance(backend, Graph):
+            answer = backend.query(text).graph or Graph()
+            return RdfResult([ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+                              for s, p, o in answer])  # type: ignore[arg-type]
+        result = _oxigraph_query(backend, text, named.name)
+        assert isinstance(result, ox.QueryTriples)
+        return RdfResult(list(result))
+
+
+def answer(query: NamedQuery | str, source: Source, params: Mapping[str, str] | None = None, *,
+           engine: str | None = None, limit: int | None = None,
+           offset: int | None = None) -> QueryResult | RdfResult:
+    """Rows for SELECT/ASK, triples for CONSTRUCT/DESCRIBE: whatever the query form gives."""
+    named = as_query(query)
+    if named.form in ("CONSTRUCT", "DESCRIBE"):
+        if limit is not None or offset:
+            named = named.sliced(limit, offset)
+        return construct(named, source, params, engine=engine)
+    return run(named, source, params, engine=engine, limit=limit, offset=offset)
 
 
 def runner(source: Source, engine: str | None = None) -> Runner:
     """``run`` bound to one source, for code that runs many queries (pictures, statistics):
     an rdflib graph is copied into Oxigraph once for all of them, not once per query."""
     if isinstance(source, Graph) and _engine(engine) == "oxigraph":
-        source = memory_store(source)
+        source = _memory_copy(source)
 
     def run_one(name: str, params: Mapping[str, str]) -> QueryResult:
         return run(name, source, params, engine=engine)
@@ -81,23 +117,94 @@ def _engine(engine: str | None) -> str:
     return engine
 
 
+@contextmanager
+def _backend(source: Source, engine: str | None) -> Iterator[Backend]:
+    """What answers queries for ``source``: an rdflib graph (the rdflib engine), a pyoxigraph
+    store (in memory, or a built store's database, closed afterwards) or an endpoint."""
+    if isinstance(source, Graph):
+        if _engine(engine) == "rdflib":
+            yield _union_view(source)
+        else:
+            yield _memory_copy(source)
+    elif isinstance(source, LetterStore):
+        yield source.ox
+    elif isinstance(source, ox.Store | RemoteEndpoint):
+        yield source
+    elif isinstance(source, str) and source.startswith(("http://", "https://")):
+        yield RemoteEndpoint.from_url(source)
+    elif isinstance(source, str | Path) and Path(source).is_file():
+        yield _graph_file(Path(source), _engine(engine))
+    elif isinstance(source, str | Path):
+        if Path(source).suffix.lower() in RDF_FORMATS:
+            raise UsageError(f"{source}: no such graph file")
+        with LetterStore.open(source, read_only=True) as store:
+            yield store.ox
+    else:
+        raise UsageError(f"cannot run a query on {type(source).__name__}")
+
+
+def _memory_copy(graph: Graph) -> ox.Store:
+    """An in-memory Oxigraph copy; a Dataset's named graphs keep their names (queries see
+    their union as the default graph, as on a store)."""
+    if isinstance(graph, Dataset):
+        store = ox.Store()
+        store.bulk_extend(
+            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o),  # type: ignore[arg-type]
+                    ox.DefaultGraph() if g == graph.default_graph.identifier
+                    else to_oxigraph(g))  # type: ignore[arg-type]
+            for s, p, o, g in graph.quads((None, None, None, None)))
+        return store
+    return memory_store(graph)
+
+
+def _union_view(graph: Graph) -> Graph:
+    """For rdflib's engine: a Dataset read as the union of its graphs, as Oxigraph reads it."""
+    if isinstance(graph, Dataset) and not graph.default_union:
+        union = Dataset(store=graph.store, default_union=True)
+        return union
+    return graph
+
+
+def _graph_file(path: Path, engine: str) -> Graph | ox.Store:
+    """A graph file ready to query: parsed by pyoxigraph when it can (fast), else by rdflib."""
+    suffix = path.suffix.lower()
+    if suffix not in RDF_FORMATS:
+        raise UsageError(f"{path}: unknown RDF file type (use one of {', '.join(RDF_FORMATS)})")
+    if engine == "rdflib" or suffix not in _OXIGRAPH_FILES:
+        graph = load_graph(path)
+        return graph if engine == "rdflib" else memory_store(graph)
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=_OXIGRAPH_FILES[suffix])
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise UsageError(f"{path}: not readable as {suffix.lstrip('.')}: {exc}") from None
+    return store
+
+
 # --------------------------------------------------------------------------- backends
 
 
 def on_rdflib(graph: Graph, text: str) -> QueryResult:
     """Bound query text on rdflib's own SPARQL engine."""
     result = graph.query(text)
+    if result.type == "ASK":
+        return QueryResult(columns=["ask"], rows=[[bool(result.askAnswer)]])
     columns = [str(v) for v in (result.vars or [])]
     rows = [[python_value(row[i]) for i in range(len(columns))] for row in result]
     return QueryResult(columns=columns, rows=rows)
 
 
-def on_oxigraph(store: ox.Store, text: str, name: str = "query") -> QueryResult:
-    """Bound query text on a pyoxigraph store, over the union of its graphs."""
+def _oxigraph_query(store: ox.Store, text: str, name: str
+                    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     try:
-        result = store.query(text, use_default_graph_as_union=True)
+        return store.query(text, use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise UsageError(f"query {name}: {exc}") from None
+
+
+def on_oxigraph(store: ox.Store, text: str, name: str = "query") -> QueryResult:
+    """Bound query text on a pyoxigraph store, over the union of its graphs."""
+    result = _oxigraph_query(store, text, name)
     if isinstance(result, ox.QueryBoolean):
         return QueryResult(columns=["ask"], rows=[[bool(result)]])
     if not isinstance(result, ox.QuerySolutions):

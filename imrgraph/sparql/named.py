@@ -52,6 +52,11 @@ class NamedQuery:
     columns: list[str] = field(default_factory=list)
     parameters: dict[str, Parameter] = field(default_factory=dict)
 
+    @property
+    def form(self) -> str:
+        """SELECT, ASK, CONSTRUCT or DESCRIBE: what the query answers (rows or triples)."""
+        return query_form(self.text)
+
     def sliced(self, limit: int | None = None, offset: int | None = None) -> NamedQuery:
         """The same query returning one page of its rows (SPARQL LIMIT / OFFSET), so a listing
         over a large store can be looked at without fetching every row."""
@@ -187,8 +192,30 @@ def _strip_comments(text: str) -> str:
 
 
 def _blank_strings(text: str) -> str:
-    return re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'',
-                  lambda m: '"' + " " * (len(m.group(0)) - 2) + '"', text)
+    """Same length as text, with string contents blanked and the ``#`` of IRIs written as
+    ``<...>`` hidden (it starts no comment there)."""
+    def blank(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token.startswith("<"):
+            return token.replace("#", "_")
+        return '"' + " " * (len(token) - 2) + '"'
+
+    return re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>',
+                  blank, text)
+
+
+_PROLOGUE = re.compile(r"\s*(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)", re.IGNORECASE)
+_FORM = re.compile(r"\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(text: str) -> str:
+    """The query form after the prologue (comments, PREFIX and BASE skipped); SELECT when it
+    cannot be told, so the engine reports the syntax error itself."""
+    body, start = _strip_comments(text), 0
+    while m := _PROLOGUE.match(body, start):
+        start = m.end()
+    m = _FORM.match(body, start)
+    return m.group(1).upper() if m else "SELECT"
 
 
 def as_query(query: NamedQuery | str) -> NamedQuery:

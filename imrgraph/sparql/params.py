@@ -13,16 +13,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from functools import cache
 from typing import Protocol
 
-from rdflib import Graph
-from rdflib.namespace import SKOS
-
 from imrgraph.errors import UsageError
-from imrgraph.resolve.labels import LABELS_FILE
-from imrgraph.resources import data_dir
-from imrgraph.vocab import IMR
+from imrgraph.resolve.search import suggest
 
 #: Parameters whose value names a guideline concept (for the "closest names" hint).
 GUIDELINE_PARAMETERS = ("guideline",)
@@ -68,43 +62,11 @@ def check_values(query: _Query, values: Mapping[str, str]) -> None:
                              f"{' | '.join(accepted)}, not {value!r}{hint}")
 
 
-@cache
-def _guideline_names() -> dict[str, str]:
-    """{lower-case name: name as written} for every preferred, alternative and display label
-    of the shipped guideline vocabulary."""
-
-    graph = Graph()
-    for name in ("guidelines.ttl", LABELS_FILE):
-        graph.parse(data_dir("ontology") / name, format="turtle")
-    names: dict[str, str] = {}
-    for prop in (IMR.displayLabel, SKOS.prefLabel, SKOS.altLabel):
-        for label in graph.objects(None, prop):
-            names.setdefault(str(label).lower(), str(label))
-    return names
-
-
-def closest_guideline_names(text: str, n: int = 5) -> list[str]:
-    """The guideline vocabulary's names closest to ``text`` (difflib, case-insensitive)."""
-    names = _guideline_names()
-    return [names[m] for m in difflib.get_close_matches(text.lower(), list(names), n=n,
-                                                        cutoff=0.5)]
-
-
-def is_guideline_name(text: str) -> bool:
-    """Whether ``text`` is some label of the shipped guideline vocabulary (any case)."""
-    return text.lower() in _guideline_names()
-
-
 def empty_result_hint(query: _Query, values: Mapping[str, str]) -> str | None:
     """For a query that found nothing: the closest guideline names to a guideline value that
     is no label, IRI or gl:slug of the vocabulary; None when there is nothing to suggest."""
     for name in GUIDELINE_PARAMETERS:
         value = values.get(name)
-        if name not in query.parameters or value is None or ":" in value \
-                or is_guideline_name(value):
-            continue
-        close = closest_guideline_names(value)
-        if close:
-            return (f"no guideline is named {value!r}; closest names: "
-                    + "; ".join(f'"{c}"' for c in close))
+        if name in query.parameters and value is not None and (hint := suggest(value)):
+            return hint
     return None

@@ -7,6 +7,7 @@ the one place that knows how, so a value reads the same whichever engine answere
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -74,7 +75,9 @@ def memory_store(graph: Graph) -> ox.Store:
 
 
 def python_value(term: Node | None) -> Any:
-    """An RDF term as a plain value: numbers as int/float, everything else as str."""
+    """An RDF term as a plain value: booleans, integers as int, decimals and doubles as float,
+    xsd:date / xsd:dateTime as ``datetime.date`` / ``datetime.datetime``, everything else
+    (IRIs, strings, ill-typed literals) as str."""
     if term is None:
         return None
     if isinstance(term, Literal):
@@ -85,6 +88,8 @@ def python_value(term: Node | None) -> Any:
             return value
         if isinstance(value, Decimal | float):
             return round(float(value), 6)
+        if isinstance(value, date):
+            return value
         return str(term)
     if isinstance(term, BNode):
         return f"_:{term}"
