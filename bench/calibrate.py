@@ -2,8 +2,9 @@
 
 Why: the benchmark runs on synthetic letters (``imrgraph.testing.synth``, rendered to PDF by
 ``imrgraph.testing.pdfs``); its rates only tell users what they will get if a synthetic letter
-costs what a real one costs.  This measures both, side by side in one process, rounds
-alternating between the real and the synthetic set so a busy machine slows both alike:
+costs what a real one costs.  This measures both, side by side in one process, in CPU time
+(a shared machine's other work does not count), real and synthetic inputs shuffled together
+in each round:
 
 - text: read + parse + map, ms per letter, real texts vs N synthetic letters (target: the
   ratio synthetic / real within 1 +- 0.20);
@@ -49,38 +50,49 @@ def default_real() -> Path:
 # ------------------------------------------------------------------------------------ text
 
 
-def _parse_map(paths: Sequence[Path]) -> tuple[float, float, float]:
-    """Seconds spent reading, parsing and mapping these letters (one pass)."""
+def _interleaved(sets: dict[str, Sequence[Any]], round_no: int) -> list[tuple[str, Any]]:
+    """Both sets' inputs in one shuffled order, so a change in the machine's load during a
+    round (other work, frequency, caches) falls on both sets alike."""
+    import random
+
+    order = [(name, x) for name, xs in sets.items() for x in xs]
+    random.Random(round_no).shuffle(order)
+    return order
+
+
+def _parse_map_one(path: Path) -> tuple[float, float, float]:
+    """CPU seconds reading, parsing and mapping one letter."""
     from imrgraph.ingest import read_letter
     from imrgraph.mapping import determination_triples
     from imrgraph.parse import parse_letter
 
-    read = parse = mapped = 0.0
-    clock = time.perf_counter
-    for path in paths:
-        t0 = clock()
-        letter = read_letter(path)
-        t1 = clock()
-        det = parse_letter(letter)
-        t2 = clock()
-        determination_triples(det)
-        t3 = clock()
-        read += t1 - t0
-        parse += t2 - t1
-        mapped += t3 - t2
-    return read, parse, mapped
+    clock = time.process_time  # CPU time: other work on a shared machine does not count
+    t0 = clock()
+    letter = read_letter(path)
+    t1 = clock()
+    det = parse_letter(letter)
+    t2 = clock()
+    determination_triples(det)
+    t3 = clock()
+    return t1 - t0, t2 - t1, t3 - t2
 
 
 def text_costs(real: Sequence[Path], synthetic: Sequence[Path], rounds: int = 3
                ) -> dict[str, Any]:
-    """ms per letter (read, parse, map, total) of both sets, rounds alternating; medians."""
-    _parse_map(real[:2])  # load vocabularies and compile patterns outside the timings
-    samples: dict[str, list[tuple[float, float, float]]] = {"real": [], "synthetic": []}
-    for _ in range(rounds):
-        for name, paths in (("real", real), ("synthetic", synthetic)):
-            samples[name].append(_parse_map(paths))
-    out: dict[str, Any] = {"rounds": rounds}
-    for name, paths in (("real", real), ("synthetic", synthetic)):
+    """ms per letter (read, parse, map, total) of both sets; medians over the rounds."""
+    sets = {"real": list(real), "synthetic": list(synthetic)}
+    for path in real[:2]:  # load vocabularies and compile patterns outside the timings
+        _parse_map_one(path)
+    samples: dict[str, list[list[float]]] = {name: [] for name in sets}
+    for round_no in range(rounds):
+        sums = {name: [0.0, 0.0, 0.0] for name in sets}
+        for name, path in _interleaved(sets, round_no):
+            for k, part in enumerate(_parse_map_one(path)):
+                sums[name][k] += part
+        for name in sets:
+            samples[name].append(sums[name])
+    out: dict[str, Any] = {"rounds": rounds, "clock": "CPU time (process_time)"}
+    for name, paths in sets.items():
         rows = samples[name]
         per = {part: 1000 * statistics.median(r[k] for r in rows) / len(paths)
                for k, part in enumerate(("read_ms", "parse_ms", "map_ms"))}
@@ -148,7 +160,7 @@ def page_count(path: Path) -> int:
 
 def pdf_costs(real: Sequence[Path], synthetic: Sequence[Path], rounds: int = 3
               ) -> dict[str, Any]:
-    """ms per page of each extractor on both sets, rounds alternating; medians."""
+    """CPU ms per page of each extractor on both sets; medians over the rounds."""
     sets = {"real": list(real), "synthetic": list(synthetic)}
     pages = {name: sum(page_count(p) for p in paths) for name, paths in sets.items()}
     blobs = {name: [(p, p.read_bytes()) for p in paths] for name, paths in sets.items()}
@@ -160,12 +172,14 @@ def pdf_costs(real: Sequence[Path], synthetic: Sequence[Path], rounds: int = 3
     for label, fn in extractors().items():
         fn(*blobs["real"][0])  # import and warm up outside the timings
         times: dict[str, list[float]] = {"real": [], "synthetic": []}
-        for _ in range(rounds):
+        for round_no in range(rounds):
+            sums = dict.fromkeys(sets, 0.0)
+            for name, (path, data) in _interleaved(blobs, round_no):
+                t = time.process_time()
+                fn(path, data)
+                sums[name] += time.process_time() - t
             for name in sets:
-                t = time.perf_counter()
-                for path, data in blobs[name]:
-                    fn(path, data)
-                times[name].append(time.perf_counter() - t)
+                times[name].append(sums[name])
         row = {name: 1000 * statistics.median(times[name]) / pages[name] for name in sets}
         row["ratio"] = row["synthetic"] / row["real"]
         row["within"] = abs(row["ratio"] - 1) <= PDF_TOLERANCE

@@ -238,6 +238,8 @@ def _corpus_section(measured: list[dict[str, Any]], head: list[str]) -> list[str
         rows.append([label, *[f(r) for r in measured]])
 
     row("letters", lambda r: f"{_letters(r):,}")
+    row("synthetic generator (v1: cheaper than real letters; v2: calibrated)",
+        lambda r: f"v{r.get('generator_version', 1)}")
     row("items / letter", lambda r: _num(r["prepare"].get("items", 0) / _letters(r), 2)
         if r.get("prepare", {}).get("items") else "-")
     row("triples / letter (letter graphs)", lambda r: _num(
@@ -327,8 +329,8 @@ def _real_input_section(results: dict[str, Any], measured: list[dict[str, Any]],
                                 f"{pdf['synthetic']['letters']} synthetic PDFs" if pdf else ""))
         out += [f"**Calibration** (`bench/calibrate.py`, {cal.get('when', '')}, generator "
                 f"v{cal.get('generator_version')}): {letters}, measured side by side in one "
-                f"process, {t['rounds']} rounds alternating between the sets (medians); load "
-                f"average {cal.get('load_avg_1min_before')} before, "
+                f"process, in CPU time, {t['rounds']} rounds over both sets shuffled "
+                f"together (medians); load average {cal.get('load_avg_1min_before')} before, "
                 f"{cal.get('load_avg_1min_after')} after.", "",
                 _table(["", "real", "synthetic", "synthetic / real", "target", "status"],
                        rows), ""]

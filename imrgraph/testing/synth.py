@@ -21,6 +21,7 @@ up, above the real letters' numbers, so synthetic and bundled letters never coll
 
 from __future__ import annotations
 
+import math
 import random
 import tomllib
 from collections.abc import Iterator, Sequence
@@ -228,6 +229,8 @@ SUMMARY_SENTENCES: tuple[str, ...] = tuple(_collapse(s) for s in _CALIBRATED["su
 RATIONALE_GUIDELINE: tuple[str, ...] = tuple(
     _collapse(s) for s in _CALIBRATED["rationale_guideline"])
 RATIONALE_CASE: tuple[str, ...] = tuple(_collapse(s) for s in _CALIBRATED["rationale_case"])
+SUMMARY_MEAN: tuple[int, ...] = tuple(_CALIBRATED["summary_mean_by_items"])
+RATIONALE_MEDIAN: tuple[int, ...] = tuple(_CALIBRATED["rationale_median_by_items"])
 _check(set(PARTS) >= set(_REGION_DX), "letter.toml",
        f"[calibrated.parts] lacks region(s) {sorted(set(_REGION_DX) - set(PARTS))}")
 
@@ -430,7 +433,7 @@ def _statement(
         mtus = _mtus_2016(rng, family)
     sentences.append(mtus[0])
     cites += mtus[1]
-    if family.non_mtus and roll > 0.6:
+    if family.non_mtus and roll > 0.8:  # real letters: 16% of statements cite both
         text, more = _non_mtus(rng, family)
         sentences.append(text)
         cites += more
@@ -459,9 +462,9 @@ def _rationale(rng: random.Random, family: Family, label: str, outcome: str,
         end = rng.choice((f"Therefore, the request for {subject} is not medically necessary.",
                           f"As such, the request for {subject} is not medically necessary and "
                           "appropriate."))
-    # as long as the real rationales: median ~950 characters, a long tail (up to ~6,000)
-    # (lognormal median e^6.62 = 750 for the drawn sentences; the lead and end come on top)
-    target = min(6000, int(rng.lognormvariate(6.62, 0.55)))
+    # as long as the real rationales: median ~950 characters, a long tail (up to ~6,000),
+    # shorter in letters with more items
+    target = min(6000, int(rng.lognormvariate(math.log(ctx["rationale_median"]), 0.55)))
     words = {**ctx["words"], "subject": subject}
     filled = {**ctx, "words": words}
     lead = [_fill(rng, RATIONALE_CASE[0], filled)] if rng.random() < 0.4 else []
@@ -603,6 +606,7 @@ def generate_letter(seed: int, index: int) -> tuple[str, str, LetterTruth]:
     her = "her" if sex == "female" else "his"
     ctx: dict[str, Any] = {
         "dates": (injury + timedelta(days=1), ur_denial),
+        "rationale_median": RATIONALE_MEDIAN[min(n_items, len(RATIONALE_MEDIAN)) - 1],
         "words": {"She": she.capitalize(), "she": she, "her": her, "Her": her.capitalize(),
                   "part": rng.choice(PARTS[region])},
     }
@@ -642,9 +646,11 @@ def generate_letter(seed: int, index: int) -> tuple[str, str, LetterTruth]:
           for c in rng.sample(COMPLAINTS, rng.randint(1, 2))),
         *rng.sample(EXAMS, rng.randint(1, 2)),
     ]
-    # as long as the real summaries (~1,450 characters on average, 900-2,800 for most): a
-    # target for the sentences so far, the treatment and UR sentences then come on top
-    target = min(2900, max(700, int(rng.gauss(1300, 400))))
+    # as long as the real summaries (~1,450 characters on average, 900-2,800 for most, longer
+    # with more items): a target for the sentences so far, the treatment and UR sentences
+    # then come on top
+    mean = SUMMARY_MEAN[min(len(items), len(SUMMARY_MEAN)) - 1]
+    target = min(2900, max(700, int(rng.gauss(mean, 400))))
     size = sum(len(x) + 1 for x in summary) + 120 + len(requested)
     for template in rng.sample(SUMMARY_SENTENCES, len(SUMMARY_SENTENCES)):
         if size >= target:
