@@ -577,6 +577,18 @@ def _findings(results: dict[str, Any]) -> list[str]:
                    f"{procs} cores a Python build tops out near {1000 * procs / cpu:,.0f} "
                    f"letters/s before validation; 1,000 letters/s would need ~{cpu:.0f} such "
                    "cores, or a parser several times faster.")
+    if rt["store_pdf"] and rt["store"]:
+        extra = 1000 * (1 / rt["store_pdf"] - 1 / rt["store"])
+        out.append(f"- From PDFs `build --store` runs at {rt['store_pdf']:,.0f} letters/s against "
+                   f"{rt['store']:,.0f} from the same letters' text: reading the PDFs adds "
+                   f"{extra:.1f} ms of wall time per letter.")
+    cal = results.get("calibration") or {}
+    if cal.get("text"):
+        t = cal["text"]
+        out.append(f"- Synthetic letters (generator v{cal.get('generator_version')}) cost "
+                   f"{t['ratio']:.2f}x what the real letters cost to read, parse and map "
+                   f"({t['synthetic']['total_ms']:.1f} vs {t['real']['total_ms']:.1f} ms of CPU "
+                   "per letter); see *Real input*.")
     if rt["store_novalidate"] and rt["parse_map"]:
         extra = 1000 * (1 / rt["store_novalidate"] - 1 / rt["parse_map"])
         out.append(f"- `build --store --no-validate` runs at {rt['store_novalidate']:,.0f} "
