@@ -125,6 +125,8 @@ def render_pdf(text: str, path: str | Path, *, seed: int = 0, encrypt: bool = Tr
                 x += stringWidth(run, name, FONT_SIZE)
             ops.append("EMC")
             y -= PITCH
+        # reportlab's public text API writes one Tj per string; Word's kerned TJ runs (what
+        # makes the state's PDFs cost what they cost to extract) go in as raw page operators
         c._code.append("\n".join(ops))
         c.showPage()
     c.save()
