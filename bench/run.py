@@ -169,8 +169,22 @@ def _write_partial(path: str, data: dict[str, Any]) -> None:
 # ============================================================================ stages (children)
 
 
+@cache
+def _synth_version() -> int:
+    from imrgraph.testing.synth import VERSION
+
+    return int(VERSION)
+
+
 def _corpus_dir(workdir: str, n: int, seed: int) -> Path:
-    return Path(workdir) / f"corpus-{seed}-{n}"
+    """The text corpus of one size; the generator's version is in the name (v2 letters cost
+    what real ones cost, v1 letters were cheaper), so an older corpus is never reused."""
+    return Path(workdir) / f"corpus-v{_synth_version()}-{seed}-{n}"
+
+
+def _pdf_dir(workdir: str, n: int, seed: int) -> Path:
+    """The same letters rendered as the state's PDFs (``imrgraph.testing.pdfs``)."""
+    return Path(workdir) / f"pdf-v{_synth_version()}-{seed}-{n}"
 
 
 def _nt_dir(workdir: str, n: int, seed: int) -> Path:
@@ -204,6 +218,44 @@ def stage_generate(a: argparse.Namespace, out: dict[str, Any]) -> None:
     files = [p for p in folder.iterdir() if p.suffix == ".txt"]
     out["letters"] = len(files)
     out["corpus_mb"] = sum(p.stat().st_size for p in files) / 1e6
+
+
+def _gen_pdf_chunk(folder: str, n: int, seed: int, start: int) -> int:
+    from imrgraph.testing.pdfs import write_pdf_corpus
+
+    return len(write_pdf_corpus(folder, n, seed, start))
+
+
+def stage_generate_pdf(a: argparse.Namespace, out: dict[str, Any]) -> None:
+    """Render the corpus as encrypted PDFs once (reused like the text corpus)."""
+    import multiprocessing
+
+    folder = _pdf_dir(a.workdir, a.n, a.seed)
+    marker = folder / ".complete"
+    if marker.exists():
+        out["reused"] = True
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        step = 500
+        jobs = [(str(folder), min(step, a.n - s), a.seed, s) for s in range(0, a.n, step)]
+        t = time.perf_counter()
+        with multiprocessing.Pool(a.processes) as pool:
+            pool.starmap(_gen_pdf_chunk, jobs)
+        out["generate_s"] = time.perf_counter() - t
+        marker.write_text(str(a.n))
+    files = [p for p in folder.iterdir() if p.suffix == ".pdf"]
+    out["letters"] = len(files)
+    out["corpus_mb"] = sum(p.stat().st_size for p in files) / 1e6
+
+
+def stage_calibrate(a: argparse.Namespace, out: dict[str, Any]) -> None:
+    """Real vs synthetic cost in one process: parse + map per letter, extraction per page."""
+    from bench.calibrate import calibrate
+
+    out.update(calibrate(Path(a.real), a.n, a.calibrate_pdf_n, a.seed, a.repeats,
+                         text_dir=_corpus_dir(a.workdir, a.n, a.seed),
+                         pdf_dir=_pdf_dir(a.workdir, a.calibrate_pdf_n, a.seed)))
 
 
 def _prepare_chunk(files: list[str], nt_folder: str) -> dict[str, float]:
@@ -613,7 +665,8 @@ def _profile_summary(stats: Any, letters: int) -> dict[str, Any]:
 
 
 STAGES: dict[str, Callable[[argparse.Namespace, dict[str, Any]], None]] = {
-    "generate": stage_generate, "prepare": stage_prepare, "parse-map": stage_parse_map,
+    "generate": stage_generate, "generate-pdf": stage_generate_pdf,
+    "calibrate": stage_calibrate, "prepare": stage_prepare, "parse-map": stage_parse_map,
     "naive": stage_naive, "floor": stage_floor, "queries": stage_queries,
     "validate-letters": stage_validate_letters, "validate-whole": stage_validate_whole,
     "profile": stage_profile,
@@ -623,11 +676,15 @@ STAGES: dict[str, Callable[[argparse.Namespace, dict[str, Any]], None]] = {
 # ============================================================================ orchestration
 
 
-def _store_build(args: argparse.Namespace, n: int, extra: Sequence[str] = ()) -> dict[str, Any]:
-    """``imrgraph build --store DIR CORPUS`` as a user runs it (validation as it defaults)."""
+def _store_build(args: argparse.Namespace, n: int, extra: Sequence[str] = (),
+                 corpus: Path | None = None) -> dict[str, Any]:
+    """``imrgraph build --store DIR CORPUS`` as a user runs it (validation as it defaults).
+
+    ``corpus``: another folder of letters (the PDFs, the real letters) instead of the text.
+    """
     store_dir = _store_dir(str(args.workdir), n)
     shutil.rmtree(store_dir, ignore_errors=True)
-    corpus = _corpus_dir(str(args.workdir), n, args.seed)
+    corpus = corpus or _corpus_dir(str(args.workdir), n, args.seed)
     cmd = [sys.executable, "-m", "imrgraph", "build", "--store", str(store_dir), str(corpus),
            "--jobs", str(args.processes), *extra, *args.store_args]
     print(f"[{time.strftime('%H:%M:%S')}] store build n={n}: {' '.join(cmd[2:])}", flush=True)
@@ -648,7 +705,8 @@ def _store_ready() -> bool:
 
 
 #: result keys of the stages, in the order they run (``--only`` picks among them)
-STAGE_KEYS = ("parse_map", "store_build_novalidate", "store_build", "store_queries", "floor",
+STAGE_KEYS = ("parse_map", "store_build_novalidate", "store_build", "store_queries",
+              "store_build_pdf", "floor",
               "floor_queries", "naive", "validate_letters", "validate_letters_pyshacl",
               "validate_whole", "validate_whole_turbo")
 _NEEDS_NT = {"floor", "floor_queries", "validate_letters", "validate_letters_pyshacl",
@@ -666,7 +724,7 @@ def measure_size(args: argparse.Namespace, n: int, old: dict[str, Any] | None = 
     """Every stage for one corpus size (or only ``args.only``, merged into ``old``)."""
     wanted = set(args.only or STAGE_KEYS)
     r: dict[str, Any] = dict(old or {}) if args.only else {}
-    r.update(n=n, processes=args.processes, seed=args.seed,
+    r.update(n=n, processes=args.processes, seed=args.seed, generator_version=_synth_version(),
              when=time.strftime("%Y-%m-%d %H:%M:%S"))
     work = str(args.workdir)
     r["generate"] = _stage("generate", args, n)
@@ -684,6 +742,9 @@ def measure_size(args: argparse.Namespace, n: int, old: dict[str, Any] | None = 
                 and store_path.exists():
             r["store_queries"] = _stage("queries", args, n, args.timeout,
                                         ["--store-path", str(store_path)])
+        if "store_build_pdf" in wanted and n <= args.pdf_max:
+            r["generate_pdf"] = _stage("generate-pdf", args, n)
+            r["store_build_pdf"] = _store_build(args, n, corpus=_pdf_dir(work, n, args.seed))
     else:
         r["store_build"] = {"pending": "imrgraph/store.py or `build --store` not available yet"}
     if wanted & {"floor", "floor_queries"}:
@@ -709,6 +770,42 @@ def measure_size(args: argparse.Namespace, n: int, old: dict[str, Any] | None = 
                      _store_dir(work, n)):
             shutil.rmtree(path, ignore_errors=True)
     return r
+
+
+#: run-level stages (not per size): ``--only`` may name them too
+RUN_KEYS = ("real", "calibrate")
+
+
+def measure_real(args: argparse.Namespace) -> dict[str, Any]:
+    """The real letters, text and PDF, built as a user builds them, beside as many synthetic
+    letters (text and PDF) in the same run: what a real letter costs end to end."""
+    real = Path(args.real)
+    n = len(list((real / "text").glob("*.txt")))
+    out: dict[str, Any] = {"letters": n, "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+                           "corpus": str(real)}
+    if not n or not _store_ready():
+        out["pending"] = "no real letters" if not n else "`build --store` not available"
+        return out
+    _stage("generate", args, n)
+    _stage("generate-pdf", args, n)
+    work = str(args.workdir)
+    for key, corpus in (("real_text", real / "text"), ("real_pdf", real / "pdf"),
+                        ("synthetic_text", _corpus_dir(work, n, args.seed)),
+                        ("synthetic_pdf", _pdf_dir(work, n, args.seed))):
+        out[key] = _store_build(args, n, corpus=corpus)
+        out[key]["letters"] = len([p for p in corpus.iterdir()
+                                   if p.suffix in (".txt", ".pdf")])
+    shutil.rmtree(_store_dir(work, n), ignore_errors=True)
+    return out
+
+
+def run_calibrate(args: argparse.Namespace) -> dict[str, Any]:
+    """bench/calibrate.py in a child: real vs synthetic, text and PDF (corpora kept)."""
+    if args.calibrate_pdf_n:
+        _stage("generate-pdf", args, args.calibrate_pdf_n)
+    _stage("generate", args, args.calibrate_n)
+    return _stage("calibrate", args, args.calibrate_n, args.timeout,
+                  ["--real", str(args.real), "--calibrate-pdf-n", str(args.calibrate_pdf_n)])
 
 
 def machine() -> dict[str, Any]:
@@ -765,11 +862,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=3 * 3600, help="seconds per stage")
     p.add_argument("--naive-timeout", type=float, default=3600)
     p.add_argument("--store-args", nargs="*", default=[], help="extra `build --store` options")
+    p.add_argument("--pdf-max", type=int, default=100_000,
+                   help="render the corpus as PDFs and build from them only up to this size")
+    p.add_argument("--real", default=None,
+                   help="real letters: a folder with text/*.txt and pdf/*.pdf (default "
+                   "$IMRGRAPH_REAL_CORPUS or ../shared/corpus/real); rows skipped when absent")
+    p.add_argument("--calibrate-n", type=int, default=500,
+                   help="synthetic letters to calibrate parse + map against the real ones")
+    p.add_argument("--calibrate-pdf-n", type=int, default=100,
+                   help="synthetic PDFs to calibrate extraction against the real ones (0: skip)")
     p.add_argument("--keep", action="store_true", help="keep N-Triples and stores in workdir")
     p.add_argument("--no-report", action="store_true", help="only update results.json")
-    p.add_argument("--only", nargs="+", choices=STAGE_KEYS, metavar="STAGE",
+    p.add_argument("--only", nargs="+", choices=STAGE_KEYS + RUN_KEYS, metavar="STAGE",
                    help="run only these stages (merged into the sizes' earlier results): "
-                   + ", ".join(STAGE_KEYS))
+                   + ", ".join(STAGE_KEYS + RUN_KEYS))
     p.add_argument("--results", default=str(RESULTS_JSON),
                    help="results file to merge into (default bench/results.json)")
     # child-stage options
@@ -779,6 +885,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--store-path", help=argparse.SUPPRESS)
     p.add_argument("--engine", choices=("auto", "pyshacl", "turbo"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.real is None:
+        from bench.calibrate import default_real
+
+        args.real = str(default_real())
 
     if args.stage:
         out: dict[str, Any] = {}
@@ -791,8 +901,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = json.loads(results_json.read_text()) if results_json.exists() else {}
     results["machine"] = machine()
     sizes = results.setdefault("sizes", {})
-    for n in args.sizes:
-        sizes[str(n)] = measure_size(args, n, sizes.get(str(n)))
+    run_all = not args.only
+    if run_all or set(args.only) & set(STAGE_KEYS):
+        for n in args.sizes:
+            sizes[str(n)] = measure_size(args, n, sizes.get(str(n)))
+            results_json.write_text(json.dumps(results, indent=1, default=str))
+    have_real = (Path(args.real) / "text").is_dir()
+    if have_real and (run_all or "real" in args.only):
+        results["real"] = measure_real(args)
+        results_json.write_text(json.dumps(results, indent=1, default=str))
+    if have_real and (run_all or "calibrate" in args.only):
+        results["calibration"] = run_calibrate(args)
         results_json.write_text(json.dumps(results, indent=1, default=str))
     if args.profile_n:
         n = args.profile_n

@@ -13,12 +13,15 @@ line followed by an empty line).
 The building blocks are package data (``imrgraph/testing/data/*.toml``), so the generator works
 without the corpus, and the tables stay checkable against the vocabularies.  Every
 letter depends only on ``(seed, index)``: the same seed gives the same bytes, and letters can be
-generated in any order or in parallel.  Case numbers are unique within a run (CMyy-5nnnnnn and
+generated in any order or in parallel.  Version 2 (``VERSION``) makes case summaries and
+rationales as long as the real letters' (see bench/calibrate.py): the same seed gives other
+bytes than version 1 did.  Case numbers are unique within a run (CMyy-5nnnnnn and
 up, above the real letters' numbers, so synthetic and bundled letters never collide).
 """
 
 from __future__ import annotations
 
+import math
 import random
 import tomllib
 from collections.abc import Iterator, Sequence
@@ -124,6 +127,10 @@ class Family:
     region: str
 
 
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _toml(name: str) -> dict[str, Any]:
     return tomllib.loads((_DATA / name).read_text(encoding="utf-8"))
 
@@ -211,6 +218,22 @@ TREATMENTS: tuple[str, ...] = tuple(_LETTER["treatments"])
 CASE_SENTENCES: tuple[str, ...] = tuple(_LETTER["case_sentences"])
 OVERTURN_SENTENCES: tuple[str, ...] = tuple(_LETTER["overturn_sentences"])
 
+#: Generator version: 2 draws case summaries and rationales as long as the real letters'
+#: (pools under [calibrated] in letter.toml), so synthetic letters cost what real ones cost to
+#: parse (bench/calibrate.py measures it).  The same (seed, version) gives the same bytes.
+VERSION = 2
+_CALIBRATED = _LETTER["calibrated"]
+PARTS: dict[str, tuple[str, ...]] = {r: tuple(p) for r, p in _CALIBRATED["parts"].items()}
+MEDICATIONS: tuple[str, ...] = tuple(_CALIBRATED["medications"])
+SUMMARY_SENTENCES: tuple[str, ...] = tuple(_collapse(s) for s in _CALIBRATED["summary_sentences"])
+RATIONALE_GUIDELINE: tuple[str, ...] = tuple(
+    _collapse(s) for s in _CALIBRATED["rationale_guideline"])
+RATIONALE_CASE: tuple[str, ...] = tuple(_collapse(s) for s in _CALIBRATED["rationale_case"])
+SUMMARY_MEAN: tuple[int, ...] = tuple(_CALIBRATED["summary_mean_by_items"])
+RATIONALE_MEDIAN: tuple[int, ...] = tuple(_CALIBRATED["rationale_median_by_items"])
+_check(set(PARTS) >= set(_REGION_DX), "letter.toml",
+       f"[calibrated.parts] lacks region(s) {sorted(set(_REGION_DX) - set(PARTS))}")
+
 
 def guideline_slugs() -> set[str]:
     """Every guideline concept slug (under gl:) that a synthetic citation can resolve to."""
@@ -291,10 +314,6 @@ class _Layout:
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
-
-
-def _collapse(text: str) -> str:
-    return " ".join(text.split())
 
 
 # ----------------------------------------------------------------------------- generation
@@ -414,14 +433,24 @@ def _statement(
         mtus = _mtus_2016(rng, family)
     sentences.append(mtus[0])
     cites += mtus[1]
-    if family.non_mtus and roll > 0.6:
+    if family.non_mtus and roll > 0.8:  # real letters: 16% of statements cite both
         text, more = _non_mtus(rng, family)
         sentences.append(text)
         cites += more
     return " ".join(sentences), StatementTruth(party, False, False, tuple(cites))
 
 
-def _rationale(rng: random.Random, family: Family, label: str, outcome: str) -> str:
+def _fill(rng: random.Random, template: str, ctx: dict[str, Any]) -> str:
+    """A pool sentence with its slots filled: the letter's own words, fresh dates and numbers."""
+    first, last = ctx["dates"]
+    when = first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
+    med, med2 = rng.sample(MEDICATIONS, 2)
+    return template.format(**ctx["words"], date=_us_date(when, rng), med=med, med2=med2,
+                           n=rng.randint(2, 9), m=rng.randint(1, 8), deg=rng.randint(15, 70))
+
+
+def _rationale(rng: random.Random, family: Family, label: str, outcome: str,
+               ctx: dict[str, Any]) -> str:
     reasons = rng.sample(family.reasons, rng.randint(1, len(family.reasons)))
     case = rng.sample(OVERTURN_SENTENCES if outcome == "Overturned" else CASE_SENTENCES,
                       rng.randint(1, 2))
@@ -433,11 +462,30 @@ def _rationale(rng: random.Random, family: Family, label: str, outcome: str) -> 
         end = rng.choice((f"Therefore, the request for {subject} is not medically necessary.",
                           f"As such, the request for {subject} is not medically necessary and "
                           "appropriate."))
-    return " ".join([*reasons, *case, end])
+    # as long as the real rationales: median ~950 characters, a long tail (up to ~6,000),
+    # shorter in letters with more items
+    target = min(6000, int(rng.lognormvariate(math.log(ctx["rationale_median"]), 0.55)))
+    words = {**ctx["words"], "subject": subject}
+    filled = {**ctx, "words": words}
+    lead = [_fill(rng, RATIONALE_CASE[0], filled)] if rng.random() < 0.4 else []
+    body = [*reasons, *case]
+    pools = [RATIONALE_GUIDELINE] if outcome == "Overturned" else [RATIONALE_GUIDELINE,
+                                                                  RATIONALE_CASE[1:]]
+    drawn = [rng.sample(pool, len(pool)) for pool in pools]
+    size = sum(len(x) + 1 for x in (*lead, *body, end))
+    k = 0
+    while size < target and any(drawn):
+        pool = drawn[k % len(drawn)]
+        k += 1
+        if pool:
+            sentence = _fill(rng, pool.pop(), filled)
+            body.insert(rng.randint(0, len(body)), sentence)
+            size += len(sentence) + 1
+    return " ".join([*lead, *body, end])
 
 
 def _item(
-    rng: random.Random, family: Family, used: set[str], layout: str
+    rng: random.Random, family: Family, used: set[str], layout: str, ctx: dict[str, Any]
 ) -> tuple[str, ItemTruth, tuple[str, str]]:
     """Heading text (without outcome), the item's truth, and both parties' statements."""
     outcome = "Overturned" if rng.random() < 0.12 else "Upheld"
@@ -469,7 +517,7 @@ def _item(
         text, truth = _statement(rng, family, party, layout)
         statements.append(truth)
         texts.append(text)
-    rationale = _rationale(rng, family, label, outcome)
+    rationale = _rationale(rng, family, label, outcome, ctx)
     item = ItemTruth(label=_collapse(label), outcome=outcome,
                      original_request=_collapse(original) if original else None,
                      authorized_portion=_collapse(authorised) if authorised else None,
@@ -550,17 +598,25 @@ def generate_letter(seed: int, index: int) -> tuple[str, str, LetterTruth]:
     # ---- items first (the summary mentions them)
     n_items = rng.choices(
         (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 21),
-        weights=(52, 16, 5, 4, 5, 6, 3, 3, 2, 2, 1, 1),
+        weights=(56, 16, 6, 4, 5, 5, 2, 2, 1, 1, 1, 1),
     )[0]
     primary = rng.choices(FAMILIES, weights=_FAMILY_WEIGHTS, k=rng.choice((1, 2, 3)))
+    region = primary[0].region
+    she = "she" if sex == "female" else "he"
+    her = "her" if sex == "female" else "his"
+    ctx: dict[str, Any] = {
+        "dates": (injury + timedelta(days=1), ur_denial),
+        "rationale_median": RATIONALE_MEDIAN[min(n_items, len(RATIONALE_MEDIAN)) - 1],
+        "words": {"She": she.capitalize(), "she": she, "her": her, "Her": her.capitalize(),
+                  "part": rng.choice(PARTS[region])},
+    }
     used: set[str] = set()
     items: list[tuple[str, ItemTruth, tuple[str, str]]] = []
     for _ in range(n_items):
         family = rng.choice(primary) if rng.random() < 0.8 else rng.choices(
             FAMILIES, weights=_FAMILY_WEIGHTS)[0]
-        heading, item, texts = _item(rng, family, used, layout)
+        heading, item, texts = _item(rng, family, used, layout, ctx)
         items.append((heading, item, texts))
-    region = primary[0].region
 
     # ---- clinical case summary
     out.line("CLINICAL CASE SUMMARY")
@@ -589,6 +645,20 @@ def generate_letter(seed: int, index: int) -> tuple[str, str, LetterTruth]:
                    her="her" if sex == "female" else "his")
           for c in rng.sample(COMPLAINTS, rng.randint(1, 2))),
         *rng.sample(EXAMS, rng.randint(1, 2)),
+    ]
+    # as long as the real summaries (~1,450 characters on average, 900-2,800 for most, longer
+    # with more items): a target for the sentences so far, the treatment and UR sentences
+    # then come on top
+    mean = SUMMARY_MEAN[min(len(items), len(SUMMARY_MEAN)) - 1]
+    target = min(2900, max(700, int(rng.gauss(mean, 400))))
+    size = sum(len(x) + 1 for x in summary) + 120 + len(requested)
+    for template in rng.sample(SUMMARY_SENTENCES, len(SUMMARY_SENTENCES)):
+        if size >= target:
+            break
+        sentence = _fill(rng, template, ctx)
+        summary.append(sentence)
+        size += len(sentence) + 1
+    summary += [
         f"Treatment to date has included {', '.join(tx[:-1])} and {tx[-1]}.",
         f"On {_us_date(ur_denial, rng)}, Utilization Review non-certified the request for "
         f"{requested}.",
