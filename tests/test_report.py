@@ -87,11 +87,9 @@ class Vocabulary:
                      if (URIRef(a), IMR.level, Literal("chapter")) in self.graph), iri)
 
     def guideline_label(self, iri: str) -> str:
-        label = self.label(iri)
-        for b in self.graph.objects(URIRef(iri), SKOS.broader):
-            if (b, IMR.level, Literal("chapter")) in self.graph:
-                return f"{self.label(str(b))} / {label}"
-        return label
+        """The concept's display label (data: ontology/guideline-labels.ttl, or emitted with a
+        minted concept), else its preferred label."""
+        return str(self.graph.value(URIRef(iri), IMR.displayLabel) or self.label(iri))
 
 
 @pytest.fixture(scope="module")
