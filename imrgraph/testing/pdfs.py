@@ -17,9 +17,12 @@ encryption draws a random salt); the text layer is.  reportlab and pypdf are tes
 
 from __future__ import annotations
 
+import io
 import random
 import secrets
 from pathlib import Path
+
+from imrgraph.testing.synth import generate_letter
 
 __all__ = ["render_pdf", "write_pdf_corpus"]
 
@@ -92,8 +95,6 @@ def render_pdf(text: str, path: str | Path, *, seed: int = 0, encrypt: bool = Tr
 
     ``seed`` fixes the kerning and run splits (the text layer); encryption adds random bytes.
     """
-    import io
-
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
@@ -146,8 +147,6 @@ def render_pdf(text: str, path: str | Path, *, seed: int = 0, encrypt: bool = Tr
 
 def write_pdf_corpus(folder: str | Path, n: int, seed: int, start: int = 0) -> list[Path]:
     """Letters ``start`` .. ``start + n - 1`` of synthetic corpus ``seed`` as encrypted PDFs."""
-    from imrgraph.testing.synth import generate_letter
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
