@@ -25,10 +25,12 @@ from imrgraph.outputs import (
     EXPORT_FORMATS,
     RDF_FORMATS,
     export,
+    is_stdout,
     load_graph,
     serialize,
     sorted_ntriples,
     write_atomic,
+    write_output,
     write_text,
 )
 from imrgraph.pipeline import (
@@ -249,6 +251,7 @@ __all__ = [
     "format_result",
     "format_table",
     "guideline_stats",
+    "is_stdout",
     "is_store",
     "iter_inputs",
     "letter_text",
@@ -274,6 +277,7 @@ __all__ = [
     "validate_file",
     "vocabulary_graph",
     "write_atomic",
+    "write_output",
     "write_corpus",
     "write_text",
 ]

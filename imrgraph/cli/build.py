@@ -179,13 +179,13 @@ def export(graph: str | None, fmt: str, output: str, store: str | None) -> None:
         with api.open_store(directory) as letter_store:
             count = letter_store.export(output, fmt)
         unit = "quads" if api.STORE_EXPORT_FORMATS[fmt].supports_datasets else "triples"
-        click.echo(f"{count} {unit} -> {output}")
+        click.echo(f"{count} {unit} -> {output}", err=api.is_stdout(output))
         return
     if graph is None:
         raise UsageError("give the graph file to export, or --store DIR")
     g = api.load_graph(graph)
     api.export(g, output, fmt)
-    click.echo(f"{len(g)} triples -> {output}")
+    click.echo(f"{len(g)} triples -> {output}", err=api.is_stdout(output))
 
 
 @click.command()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from imrgraph.errors import UsageError
 from imrgraph.remote import RemoteEndpoint
@@ -46,16 +47,16 @@ def run(query: NamedQuery | str, source: Source, params: Mapping[str, str] | Non
     text = bind_parameters(named, params)
     if isinstance(source, Graph):
         if _engine(engine) == "rdflib":
-            return on_rdflib(source, text)
+            return on_rdflib(source, text, named.name)
         return on_oxigraph(memory_store(source), text, named.name)
     if isinstance(source, LetterStore):
         return on_oxigraph(source.ox, text, named.name)
     if isinstance(source, ox.Store):
         return on_oxigraph(source, text, named.name)
     if isinstance(source, RemoteEndpoint):
-        return on_endpoint(source, text)
+        return on_endpoint(source, text, named.name)
     if isinstance(source, str) and source.startswith(("http://", "https://")):
-        return on_endpoint(RemoteEndpoint.from_url(source), text)
+        return on_endpoint(RemoteEndpoint.from_url(source), text, named.name)
     if isinstance(source, str | Path):
         with LetterStore.open(source, read_only=True) as store:
             return on_oxigraph(store.ox, text, named.name)
@@ -84,9 +85,36 @@ def _engine(engine: str | None) -> str:
 # --------------------------------------------------------------------------- backends
 
 
-def on_rdflib(graph: Graph, text: str) -> QueryResult:
-    """Bound query text on rdflib's own SPARQL engine."""
-    result = graph.query(text)
+def refuse_updates(text: str, name: str = "query") -> None:
+    """Refuse anything but a read query (SELECT, ASK, CONSTRUCT, DESCRIBE) before it is sent.
+
+    ``query`` must never change data, on any backend: an UPDATE (INSERT, DELETE, LOAD, CLEAR,
+    CREATE, DROP, COPY, MOVE, ADD, WITH ...) is a usage error, and so is text that SPARQL's
+    grammar does not read as a query (rdflib's parser decides, not keywords; a vendor's own
+    syntax that it cannot read is refused rather than sent blind)."""
+    try:
+        parseQuery(text)
+        return
+    except Exception as exc:  # noqa: BLE001 - pyparsing raises several types
+        problem = " ".join(str(exc).split())
+    raise UsageError(_not_a_query(text, name, problem))
+
+
+def _not_a_query(text: str, name: str, problem: str) -> str:
+    try:
+        parseUpdate(text)
+    except Exception:  # noqa: BLE001 - neither a query nor an update: a syntax error
+        return f"query {name}: not a SPARQL query: {problem}"
+    return (f"query {name} is a SPARQL update, which would change data: `query` runs only "
+            "SELECT, ASK, CONSTRUCT and DESCRIBE")
+
+
+def on_rdflib(graph: Graph, text: str, name: str = "query") -> QueryResult:
+    """Bound query text on rdflib's own SPARQL engine (whose query() reads only)."""
+    try:
+        result = graph.query(text)
+    except Exception as exc:  # noqa: BLE001 - pyparsing raises several types
+        raise UsageError(_not_a_query(text, name, " ".join(str(exc).split()))) from None
     columns = [str(v) for v in (result.vars or [])]
     rows = [[python_value(row[i]) for i in range(len(columns))] for row in result]
     return QueryResult(columns=columns, rows=rows)
@@ -96,8 +124,8 @@ def on_oxigraph(store: ox.Store, text: str, name: str = "query") -> QueryResult:
     """Bound query text on a pyoxigraph store, over the union of its graphs."""
     try:
         result = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        raise UsageError(f"query {name}: {exc}") from None
+    except SyntaxError as exc:  # pyoxigraph's query() reads only: an update is refused here
+        raise UsageError(_not_a_query(text, name, str(exc))) from None
     if isinstance(result, ox.QueryBoolean):
         return QueryResult(columns=["ask"], rows=[[bool(result)]])
     if not isinstance(result, ox.QuerySolutions):
@@ -107,7 +135,9 @@ def on_oxigraph(store: ox.Store, text: str, name: str = "query") -> QueryResult:
     return QueryResult(columns=columns, rows=rows)
 
 
-def on_endpoint(endpoint: RemoteEndpoint, text: str) -> QueryResult:
-    """Bound query text on a SPARQL 1.1 endpoint; rows normalised exactly as the local ones."""
+def on_endpoint(endpoint: RemoteEndpoint, text: str, name: str = "query") -> QueryResult:
+    """Bound query text on a SPARQL 1.1 endpoint, checked to be a read query before it is
+    sent (a server would run an update); rows normalised exactly as the local ones."""
+    refuse_updates(text, name)
     columns, rows = endpoint.select(text)
     return QueryResult(columns=columns, rows=[[python_value(t) for t in row] for row in rows])
