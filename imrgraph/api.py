@@ -69,13 +69,16 @@ from imrgraph.store import (
     UNCHANGED,
     LetterStore,
     StoreBuildResult,
+    check_port,
     default_store_dir,
     is_store,
     oxigraph_server_command,
     resolve_store_dir,
+    serve,
     serve_python,
 )
 from imrgraph.store import build_store as _build_store
+from imrgraph.store.serve import DEFAULT_TIMEOUT as DEFAULT_SERVE_TIMEOUT
 from imrgraph.testing.synth import write_corpus
 from imrgraph.validate import ValidationReport, validate_graph
 from imrgraph.viz import MAX_NODES, TOP, VizResult, render_all
@@ -220,6 +223,7 @@ __all__ = [
     "BUILT",
     "BUILT_WITH_WARNINGS",
     "DEFAULT_GRAPH_ENGINE",
+    "DEFAULT_SERVE_TIMEOUT",
     "DUPLICATE",
     "ENV_STORE",
     "EXPORT_FORMATS",
@@ -246,6 +250,7 @@ __all__ = [
     "VizResult",
     "build",
     "build_store",
+    "check_port",
     "default_store_dir",
     "export",
     "format_result",
@@ -270,6 +275,7 @@ __all__ = [
     "run_query_on_store",
     "run_query_remote",
     "serialize",
+    "serve",
     "serve_python",
     "sorted_ntriples",
     "store_from_graph",

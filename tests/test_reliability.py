@@ -9,11 +9,13 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +28,7 @@ import test_remote
 from conftest import LETTERS, ROOT
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
-from test_remote import OXIGRAPH, _cli
+from test_remote import OXIGRAPH, _cli, free_port, stop, wait_until_up
 
 from imrgraph.errors import UsageError
 from imrgraph.outputs import EXPORT_FORMATS, open_output, write_atomic, write_output
@@ -43,6 +45,7 @@ from imrgraph.remote import (
     RemoteTooLargeError,
 )
 from imrgraph.sparql import run as run_query
+from imrgraph.store.serve import STALE_HEADER, uses_service
 
 server = test_remote.server  # the real Oxigraph server fixture
 
@@ -455,3 +458,182 @@ def test_echoed_token_is_scrubbed(hostile: _HostileServer, tmp_path: Path, mode:
     assert run.returncode == 1 and hostile.seen == ["Bearer s3cr3t-t0ken"]
     assert "s3cr3t-t0ken" not in run.stderr and "Traceback" not in run.stderr, run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- 16.11 smaller
+
+
+def _one_error_line(run: subprocess.CompletedProcess[str], code: int, *words: str) -> str:
+    assert run.returncode == code, (run.returncode, run.stderr)
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_build_without_letters_is_an_error(tmp_path: Path, store: bool) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.md").write_text("not a letter\n")
+    args = ["--store", str(tmp_path / "s")] if store else ["-o", str(tmp_path / "g.ttl")]
+    run = _cli("build", str(tmp_path / "empty"), *args, cwd=tmp_path)
+    _one_error_line(run, 1, "no letters found in", "empty")
+    assert not (tmp_path / "g.ttl").exists()
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_quiet_build_prints_only_the_summary(tmp_path: Path, store: bool) -> None:
+    (tmp_path / "in").mkdir()
+    for seed in sorted(LETTERS.glob("0*.txt"))[:2]:
+        (tmp_path / "in" / seed.name).write_bytes(seed.read_bytes())
+        (tmp_path / "in" / ("copy-" + seed.name)).write_bytes(seed.read_bytes())  # duplicate
+    (tmp_path / "in" / "empty.txt").write_text("")  # rejected
+    args = ["--store", str(tmp_path / "s")] if store else ["-o", str(tmp_path / "g.ttl")]
+    run = _cli("build", str(tmp_path / "in"), "-q", *args, cwd=tmp_path)
+    assert run.returncode == 1  # a rejected input
+    assert run.stderr == "" and len(run.stdout.strip().splitlines()) == 1
+    assert "1 rejected" in run.stdout and "2 duplicate(s)" in run.stdout
+
+
+@pytest.fixture(scope="module")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("stores") / "store"
+    run = _cli("build", *[str(p) for p in sorted(LETTERS.glob("0*.txt"))[:2]], "--store",
+               str(directory), "-q", cwd=directory.parent)
+    assert run.returncode == 0, run.stderr
+    return directory
+
+
+def _copy(store: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    return copy
+
+
+@pytest.mark.parametrize("pending", [b"[1, 2]", b'{"x": 1}', b'["not an iri"]', b'["x',
+                                     b"\xff\xfe garbage"])
+def test_corrupt_pending_load_is_one_line_with_the_way_back(built_store: Path, tmp_path: Path,
+                                                           pending: bytes) -> None:
+    store = _copy(built_store, tmp_path)
+    (store / "pending-load.json").write_bytes(pending)
+    run = _cli("build", str(sorted(LETTERS.glob("0*.txt"))[0]), "--store", str(store), "-q",
+               cwd=tmp_path)
+    _one_error_line(run, 1, "pending-load.json", "remove it", "--force")
+
+
+def test_missing_rocksdb_current_is_one_line_with_the_way_back(built_store: Path,
+                                                              tmp_path: Path) -> None:
+    store = _copy(built_store, tmp_path)
+    (store / "oxigraph" / "CURRENT").unlink()
+    for args in (["store-info"], ["query", "decisions"]):
+        run = _cli(*args, "--store", str(store), cwd=tmp_path)
+        _one_error_line(run, 1, "damaged", "imrgraph build", "--store")
+
+
+def test_damaged_table_file_is_one_line_with_the_way_back(built_store: Path,
+                                                         tmp_path: Path) -> None:
+    store = _copy(built_store, tmp_path)
+    for table in (store / "oxigraph").glob("*.sst"):
+        data = bytearray(table.read_bytes())
+        for i in range(100, len(data) - 100, 7):
+            data[i] ^= 0xFF
+        table.write_bytes(bytes(data))
+    for args in (["store-info"], ["query", "decisions"], ["export", "--format", "nq", "-o",
+                                                          str(tmp_path / "x.nq")]):
+        run = _cli(*args, "--store", str(store), cwd=tmp_path)
+        _one_error_line(run, 1, "damaged", "imrgraph build")
+
+
+def test_undecodable_parameter_is_a_usage_error(small_graph: Path, tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "imrgraph", "query", "cases-citing", "--graph",
+         str(small_graph), "--param", b"guideline=\xff".decode("utf-8", "surrogateescape")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(ROOT)})
+    _one_error_line(run, 2, "parameter guideline is not valid text")
+    from imrgraph.sparql import bind_parameters, load_query
+
+    with pytest.raises(UsageError, match="not valid text"):
+        bind_parameters(load_query("cases-citing"), {"guideline": "Low \ud800 Back"})
+
+
+# --------------------------------------------------------------------------- 16.8 serve
+
+
+def _post_query(url: str, text: str, timeout: float = 60) -> tuple[int, bytes, dict[str, str]]:
+    req = urllib.request.Request(url, data=text.encode(), headers={
+        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read(), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.mark.parametrize("engine", [pytest.param("oxigraph", marks=needs_oxigraph), "python"])
+def test_serve_bounds_queries_refuses_service_and_says_when_stale(
+        built_store: Path, tmp_path: Path, engine: str) -> None:
+    store = _copy(built_store, tmp_path)
+    fetched = _HostileServer()  # would record a SERVICE fetch
+    threading.Thread(target=fetched.serve_forever, daemon=True).start()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "imrgraph", "serve", "--store", str(store), "--port", str(port),
+         "--engine", engine, "--timeout", "1"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        wait_until_up(url + "?query=ASK%7B%7D", proc, timeout=120)
+        status, body, headers = _post_query(url, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+        assert status == 200 and STALE_HEADER not in headers
+        count = json.loads(body)["results"]["bindings"][0]["n"]["value"]
+        # SERVICE is off: the named server is never contacted
+        status, body, _ = _post_query(url, f"SELECT * {{ SERVICE <{fetched.url}/sparql> "
+                                      "{ ?s ?p ?o } }")
+        assert status == 403 and b"--allow-service" in body and fetched.seen == []
+        # a runaway query is stopped near the limit, and the server answers afterwards
+        started = time.monotonic()
+        status, body, _ = _post_query(url, CROSS_PRODUCT, timeout=30)
+        assert status >= 500 and time.monotonic() - started < 10, body
+        assert _post_query(url, "ASK { ?s ?p ?o }")[0] == 200
+        # rebuilt while served: answers carry the header, the log says it once
+        run = _cli("build", str(sorted(LETTERS.glob("0*.txt"))[2]), "--store", str(store), "-q",
+                   cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        status, body, headers = _post_query(url, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+        assert status == 200 and STALE_HEADER in headers
+        assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == count  # old state
+    finally:
+        stop(proc)
+        fetched.shutdown()
+        fetched.server_close()
+    assert proc.stderr is not None
+    log = proc.stderr.read().decode()
+    assert log.count("changed on disk") == 1 and "Traceback" not in log, log
+
+
+def test_serve_on_a_busy_port_is_one_line_before_any_announcement(built_store: Path,
+                                                                  tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = _cli("serve", "--store", str(built_store), "--port", str(port), cwd=tmp_path)
+    line = _one_error_line(run, 2, f"port {port} is in use")
+    assert "SPARQL endpoint" not in run.stderr and line.startswith("imrgraph: error:")
+
+
+@pytest.mark.parametrize(("text", "service"), [
+    ("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", True),
+    ("select * { service silent ?url { ?s ?p ?o } }", True),
+    ("SELECT ?service { ?service <urn:p> 'SERVICE' } # SERVICE", False),
+    ("PREFIX service: <urn:x#> SELECT * { ?s service:SERVICE <http://h/SERVICE> }", False),
+])
+def test_service_keyword_is_found_only_where_it_is_one(text: str, service: bool) -> None:
+    assert uses_service(text) is service

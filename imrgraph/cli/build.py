@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +19,7 @@ from imrgraph.cli.common import (
     store_for_reading,
     store_option,
 )
-from imrgraph.errors import UsageError
+from imrgraph.errors import ImrgraphError, UsageError
 
 
 @click.command()
@@ -56,10 +58,9 @@ def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
            ".nq": "nq"}.get(suffix)
     if fmt is None:
         raise UsageError(f"{output}: unknown output type (.ttl, .nt, .jsonld, .trig, .nq)")
-    total = len(api.iter_inputs(paths))
+    total = _count_letters(paths)
     show_bar = not quiet and total > 1
-    with click.progressbar(length=total, label="letters", file=sys.stderr,
-                           show_pos=True, show_eta=True) as bar:
+    with _progressbar(total, quiet) as bar:
         def step(_path: str) -> None:
             if show_bar:
                 bar.update(1)
@@ -71,14 +72,16 @@ def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
     report_file = Path(report_path) if report_path else Path(output).with_suffix(".report.json")
     api.write_text(report_file, report.to_json())
     s = report.summary()
-    print_outcomes(report, quiet)
-    if not no_validate and (not quiet or not result.validation.conforms):
-        print_validation(result.validation)
+    if not quiet:
+        print_outcomes(report, quiet)
+        if not no_validate:
+            print_validation(result.validation)
     click.echo(
         f"{s['inputs']} input(s): {s['letters']} letter(s) built "
         f"({s[api.BUILT_WITH_WARNINGS]} with warnings), {s[api.DUPLICATE]} duplicate(s), "
         f"{s[api.REJECTED]} rejected; {s['items']} item(s), {s['citations']} citation(s), "
         f"{len(result.graph)} triples -> {output} (report: {report_file})"
+        + _quiet_violations(quiet, result.validation)
     )
     if report.rejected or not result.validation.conforms:
         sys.exit(1)
@@ -95,9 +98,8 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
     if output is not None and Path(output).suffix.lower().lstrip(".") not in (
             "ttl", "nt", "nq", "trig", "jsonld"):
         raise UsageError(f"{output}: unknown output type (.ttl, .nt, .jsonld, .trig, .nq)")
-    total = len(api.iter_inputs(paths))
-    with click.progressbar(length=total, label="letters", file=sys.stderr, show_pos=True,
-                           show_eta=True, item_show_func=lambda x: x) as bar:
+    total = _count_letters(paths)
+    with _progressbar(total, quiet) as bar:
         result = api.build_store(paths, directory, jobs=jobs, batch_size=batch_size,
                              validate=not no_validate, force=force,
                              progress=Progress(bar, not quiet and total > 1))
@@ -105,13 +107,14 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
     if report_path:
         api.write_text(report_path, result.to_json())
         report_file = Path(report_path)
-    print_outcomes(result.report, quiet)
-    if result.stale and not quiet:
-        click.echo(f"note: {len(result.stale)} stored letter(s) were built by another imrgraph "
-                   "version or vocabulary and not among these inputs; rebuild them with "
-                   "their files", err=True)
-    if not no_validate and (not quiet or not result.validation.conforms):
-        print_validation(result.validation)
+    if not quiet:
+        print_outcomes(result.report, quiet)
+        if result.stale:
+            click.echo(f"note: {len(result.stale)} stored letter(s) were built by another "
+                       "imrgraph version or vocabulary and not among these inputs; rebuild "
+                       "them with their files", err=True)
+        if not no_validate:
+            print_validation(result.validation)
     s = result.summary()
     exported = ""
     if output is not None:
@@ -126,10 +129,35 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
         f"{s[api.UNCHANGED]} unchanged, {s[api.DUPLICATE]} duplicate(s), "
         f"{s[api.REJECTED]} rejected; {s['letters_in_store']} letter(s), {s['quads']} quads "
         f"in store {directory}{exported} ({result.seconds:.1f} s, {rate:,.0f} inputs/s; "
-        f"report: {report_file})"
+        f"report: {report_file})" + _quiet_violations(quiet, result.validation)
     )
     if result.report.rejected or not result.validation.conforms:
         sys.exit(1)
+
+
+def _count_letters(paths: tuple[str, ...]) -> int:
+    """How many letter files the inputs hold; none at all is an error (exit 1), not an empty
+    graph."""
+    total = len(api.iter_inputs(paths))
+    if total == 0:
+        raise ImrgraphError(f"no letters found in {', '.join(paths)} (give .txt or .pdf "
+                            "letters, folders holding them, or globs)")
+    return total
+
+
+def _progressbar(total: int, quiet: bool) -> Any:
+    """A progress bar on stderr; none at all under -q (not even its label)."""
+    if quiet:
+        return contextlib.nullcontext(None)
+    return click.progressbar(length=total, label="letters", file=sys.stderr, show_pos=True,
+                             show_eta=True, item_show_func=lambda x: x)
+
+
+def _quiet_violations(quiet: bool, validation: api.ValidationReport) -> str:
+    """Under -q the summary line alone says that SHACL found violations."""
+    if not quiet or validation.conforms:
+        return ""
+    return f"; SHACL: {len(validation.violations)} violation(s) (run without -q to list them)"
 
 
 @click.command()
