@@ -176,16 +176,17 @@ def _temporary(folder: Path, name: str) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
-        with _terminate_as_exit():
+        with terminate_as_exit():
             yield Path(tmp)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
-def _terminate_as_exit() -> Iterator[None]:
-    """While a temporary file exists, SIGTERM unwinds (so it is removed) instead of killing
-    outright; only in the main thread, and only where SIGTERM has its default action."""
+def terminate_as_exit() -> Iterator[None]:
+    """Inside the block SIGTERM unwinds like Ctrl-C (so temporary files are removed, child
+    processes stopped) instead of killing outright; only in the main thread, and only where
+    SIGTERM has its default action."""
     if threading.current_thread() is not threading.main_thread() or (
             signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
         yield

@@ -30,16 +30,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 
 from imrgraph.errors import UsageError
+from imrgraph.outputs import terminate_as_exit
 from imrgraph.store.letterstore import DB_DIR, META_FILE, REPORT_FILE
 
 #: Seconds a query may run before the server gives up on it.
@@ -352,22 +352,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._run(parse_qs(body), None)
 
 
-@contextlib.contextmanager
-def _terminate_as_exit() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C, so the engine's processes are stopped with the server."""
-    def terminate(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def serve(directory: str | Path, host: str = "127.0.0.1", port: int = 7878, *,
           engine: str = "auto", timeout: float = DEFAULT_TIMEOUT, allow_service: bool = False,
           ready: Callable[[Any], None] | None = None,
@@ -383,7 +367,7 @@ def serve(directory: str | Path, host: str = "127.0.0.1", port: int = 7878, *,
     backend: Backend = (_Oxigraph(directory, timeout, say) if engine == "oxigraph"
                         else _Workers(directory, timeout))
     try:
-        with _terminate_as_exit():
+        with terminate_as_exit():
             try:
                 server = _Front((host, port), backend, directory, allow_service, say)
             except OSError as exc:
