@@ -25,10 +25,12 @@ from imrgraph.outputs import (
     EXPORT_FORMATS,
     RDF_FORMATS,
     export,
+    is_stdout,
     load_graph,
     serialize,
     sorted_ntriples,
     write_atomic,
+    write_output,
     write_text,
 )
 from imrgraph.pipeline import (
@@ -76,13 +78,16 @@ from imrgraph.store import (
     UNCHANGED,
     LetterStore,
     StoreBuildResult,
+    check_port,
     default_store_dir,
     is_store,
     oxigraph_server_command,
     resolve_store_dir,
+    serve,
     serve_python,
 )
 from imrgraph.store import build_store as _build_store
+from imrgraph.store.serve import DEFAULT_TIMEOUT as DEFAULT_SERVE_TIMEOUT
 from imrgraph.testing.synth import write_corpus
 from imrgraph.validate import ValidationReport, validate_graph
 from imrgraph.viz import MAX_NODES, RANK, TOP, VizResult, render_all
@@ -264,6 +269,7 @@ __all__ = [
     "BUILT",
     "BUILT_WITH_WARNINGS",
     "DEFAULT_GRAPH_ENGINE",
+    "DEFAULT_SERVE_TIMEOUT",
     "DUPLICATE",
     "ENV_STORE",
     "EXPORT_FORMATS",
@@ -297,6 +303,7 @@ __all__ = [
     "build",
     "build_store",
     "construct",
+    "check_port",
     "default_store_dir",
     "empty_result_hint",
     "export",
@@ -307,6 +314,7 @@ __all__ = [
     "guideline_hint",
     "guideline_stats",
     "guideline_usage_counts",
+    "is_stdout",
     "is_store",
     "iter_inputs",
     "letter_text",
@@ -327,6 +335,7 @@ __all__ = [
     "run_query_remote",
     "search_guidelines",
     "serialize",
+    "serve",
     "serve_python",
     "sorted_ntriples",
     "store_from_graph",
@@ -335,6 +344,7 @@ __all__ = [
     "validate_file",
     "vocabulary_graph",
     "write_atomic",
+    "write_output",
     "write_corpus",
     "write_text",
 ]

@@ -26,3 +26,8 @@ class ParseError(ImrgraphError):
 
 class UsageError(ImrgraphError):
     """The user asked for something that cannot be done (unknown query, bad parameter...)."""
+
+
+class StoreError(ImrgraphError):
+    """A store cannot be used as it is on disk (damaged, interrupted); the message says how to
+    recover."""

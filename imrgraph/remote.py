@@ -25,11 +25,15 @@ and digest auth when the server asks for it as Virtuoso's ``-auth`` endpoints do
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import http.client
 import io
+import json
 import os
 import re
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -63,8 +67,26 @@ PUSH_METHODS = ("auto", "post", "put")
 VIRTUOSO_PATHS = {"/sparql": "/sparql-graph-crud", "/sparql-auth": "/sparql-graph-crud-auth"}
 
 
+#: Last path segments of Oxigraph-style URLs that change data (never sent a query).
+_WRITE_PATHS = ("update", "store")
+
+
 class RemoteError(ImrgraphError):
     """An endpoint refused a request or could not be reached (the CLI exits 1)."""
+
+
+class RemoteAnswerError(RemoteError):
+    """An endpoint answered with something that is not the result asked for (not JSON, or
+    JSON of another shape)."""
+
+
+class RemoteTooLargeError(RemoteError):
+    """An answer exceeded ``HttpSettings.max_response_bytes`` (read no further)."""
+
+
+class RemoteDeadlineError(RemoteError):
+    """A request (with its retries) outlasted ``HttpSettings.deadline`` (a server dripping
+    bytes resets every read timeout, never the deadline)."""
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -75,9 +97,7 @@ def redact(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.username is None and parts.password is None:
         return url
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
+    host = parts.netloc.rpartition("@")[2]
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
@@ -95,9 +115,10 @@ class Endpoints:
         """A server root gets Oxigraph's /query, /update, /store; Virtuoso's /sparql (or
         /sparql-auth) takes updates itself beside /sparql-graph-crud (-auth); any other query
         URL gets the siblings update and store."""
+        url, update, graph_store = (redact(u) if u else u for u in (url, update, graph_store))
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"endpoint must be an http(s) URL, got {redact(url)!r}")
+            raise UsageError(f"endpoint must be an http(s) URL, got {url!r}")
         virtuoso = VIRTUOSO_PATHS.get(parts.path.rstrip("/"))
         if virtuoso is not None:
             root = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
@@ -108,9 +129,14 @@ class Endpoints:
             root = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
             query, sibling = root + "/query", root + "/"
         else:
-            query = url
             path = parts.path.rstrip("/").rsplit("/", 1)[0] + "/"
             sibling = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+            # An update or graph store URL given as the endpoint: reads go to the query URL
+            # beside it, never to the URL that changes data.
+            last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+            query = sibling + "query" if last in _WRITE_PATHS else url
+            if last == "update" and update is None:
+                update = url
         return cls(query=query, update=update or sibling + "update",
                    graph_store=graph_store or sibling + "store")
 
@@ -124,6 +150,10 @@ class HttpSettings:
     retries: int = 4
     backoff: float = 0.5
     max_backoff: float = 30.0
+    #: Seconds one request may take in all, retries and backoff included.
+    deadline: float = 900.0
+    #: Largest answer body read (bytes); a larger one fails the request.
+    max_response_bytes: int = 256 * 1024 * 1024
 
 
 def credentials(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
@@ -131,6 +161,24 @@ def credentials(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
     env = os.environ if env is None else env
     user = env.get(ENV_USER)
     return (user, env.get(ENV_PASSWORD, "")) if user and not env.get(ENV_TOKEN) else None
+
+
+def url_credentials(url: str | None) -> tuple[str, str] | None:
+    """(user, password) written into a URL, decoded; None when it has none."""
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return None
+    return (urllib.parse.unquote(parts.username or ""),
+            urllib.parse.unquote(parts.password or ""))
+
+
+def _env_secrets(env: Mapping[str, str] | None = None) -> Iterator[str]:
+    env = os.environ if env is None else env
+    for name in (ENV_PASSWORD, ENV_TOKEN):
+        if env.get(name):
+            yield env[name]
 
 
 def auth_header(env: Mapping[str, str] | None = None) -> str | None:
@@ -149,52 +197,96 @@ def auth_header(env: Mapping[str, str] | None = None) -> str | None:
 # --------------------------------------------------------------------------- HTTP
 
 
-class _Connection(http.client.HTTPConnection):
-    """Connect with one timeout, then read with another."""
+class _Watch:
+    """The deadline of the request under way: a timer shuts its socket down when the deadline
+    passes, which ends any read (headers or body, however slowly a server drips them)."""
 
-    def __init__(self, *args: Any, connect_timeout: float, read_timeout: float,
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+        self.expired = False
+        self._timers: list[threading.Timer] = []
+        self._lock = threading.Lock()
+
+    def start(self, deadline: float) -> None:
+        self.deadline, self.expired = deadline, False
+
+    def arm(self, sock: socket.socket) -> None:
+        if self.deadline is None:
+            return
+        timer = threading.Timer(max(self.deadline - time.monotonic(), 0.0), self._expire, (sock,))
+        timer.daemon = True
+        with self._lock:
+            self._timers.append(timer)
+        timer.start()
+
+    def _expire(self, sock: socket.socket) -> None:
+        self.expired = True
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        with self._lock:
+            timers, self._timers = self._timers, []
+        for timer in timers:
+            timer.cancel()
+        self.deadline = None
+
+
+class _Timeouts:
+    """Connect with one timeout, read with another, and let the watch end it at the deadline."""
+
+    sock: socket.socket
+
+    def _bound(self, read_timeout: float, watch: _Watch) -> None:
+        self.sock.settimeout(read_timeout)
+        watch.arm(self.sock)
+
+
+class _Connection(http.client.HTTPConnection, _Timeouts):
+    def __init__(self, *args: Any, connect_timeout: float, read_timeout: float, watch: _Watch,
                  **kwargs: Any) -> None:
         kwargs["timeout"] = connect_timeout
         super().__init__(*args, **kwargs)
-        self._read_timeout = read_timeout
+        self._read_timeout, self._watch = read_timeout, watch
 
     def connect(self) -> None:
         super().connect()
-        self.sock.settimeout(self._read_timeout)
+        self._bound(self._read_timeout, self._watch)
 
 
-class _SecureConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, connect_timeout: float, read_timeout: float,
+class _SecureConnection(http.client.HTTPSConnection, _Timeouts):
+    def __init__(self, *args: Any, connect_timeout: float, read_timeout: float, watch: _Watch,
                  **kwargs: Any) -> None:
         kwargs["timeout"] = connect_timeout
         super().__init__(*args, **kwargs)
-        self._read_timeout = read_timeout
+        self._read_timeout, self._watch = read_timeout, watch
 
     def connect(self) -> None:
         super().connect()
-        self.sock.settimeout(self._read_timeout)
+        self._bound(self._read_timeout, self._watch)
 
 
 class _Handler(urllib.request.HTTPHandler):
-    def __init__(self, settings: HttpSettings) -> None:
+    def __init__(self, settings: HttpSettings, watch: _Watch) -> None:
         super().__init__()
-        self._settings = settings
+        self._settings, self._watch = settings, watch
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(functools.partial(  # type: ignore[arg-type]
             _Connection, connect_timeout=self._settings.connect_timeout,
-            read_timeout=self._settings.read_timeout), req)
+            read_timeout=self._settings.read_timeout, watch=self._watch), req)
 
 
 class _SecureHandler(urllib.request.HTTPSHandler):
-    def __init__(self, settings: HttpSettings) -> None:
+    def __init__(self, settings: HttpSettings, watch: _Watch) -> None:
         super().__init__()
-        self._settings = settings
+        self._settings, self._watch = settings, watch
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(functools.partial(  # type: ignore[arg-type]
             _SecureConnection, connect_timeout=self._settings.connect_timeout,
-            read_timeout=self._settings.read_timeout), req, context=self._context)
+            read_timeout=self._settings.read_timeout, watch=self._watch), req,
+            context=self._context)
 
 
 class _Credentials(urllib.request.HTTPPasswordMgr):
@@ -247,28 +339,36 @@ class Response:
 
 
 class HttpClient:
-    """urllib with timeouts, retries and auth; the body is read inside the retry loop.
+    """urllib with timeouts, a deadline, a size cap, retries and auth; the body is read inside
+    the retry loop.
 
     ``auth`` is sent with every request (basic or bearer); ``digest`` (user, password) answers
     a server's digest challenge (Virtuoso's ``-auth`` endpoints refuse basic auth).
+    ``secrets`` are scrubbed from every message (the credentials given are added to them).
     ``server`` is the Server header last seen, which tells the dialect.
     """
 
     def __init__(self, settings: HttpSettings | None = None, auth: str | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 digest: tuple[str, str] | None = None) -> None:
+                 digest: tuple[str, str] | None = None, secrets: Iterable[str] = ()) -> None:
         self.settings = settings or HttpSettings()
         self._auth = auth
         self._sleep = sleep
-        handlers: list[urllib.request.BaseHandler] = [_Handler(self.settings),
-                                                      _SecureHandler(self.settings)]
+        self._watch = _Watch()
+        handlers: list[urllib.request.BaseHandler] = [_Handler(self.settings, self._watch),
+                                                      _SecureHandler(self.settings, self._watch)]
         self._digest = digest is not None
         if digest is not None:
             handlers.append(_DigestHandler(_Credentials(*digest)))
         self._opener = urllib.request.build_opener(*handlers)
+        self.secrets = _secrets_of(auth, digest, secrets)
         self.requests = 0
         self.bytes_sent = 0
         self.server = ""
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret this client knows replaced by ``***``."""
+        return scrub(text, self.secrets)
 
     def request(self, method: str, url: str, data: bytes | None = None,
                 headers: Mapping[str, str] | None = None) -> Response:
@@ -276,6 +376,16 @@ class HttpClient:
         return self.send(req)
 
     def send(self, req: urllib.request.Request) -> Response:
+        """Send with retries, all within ``settings.deadline``; errors never hold a secret."""
+        deadline = time.monotonic() + self.settings.deadline
+        try:
+            return self._send(req, deadline)
+        except RemoteError as exc:
+            raise type(exc)(self.scrub(str(exc))) from None
+        finally:
+            self._watch.stop()
+
+    def _send(self, req: urllib.request.Request, deadline: float) -> Response:
         if self._auth:
             req.add_unredirected_header("Authorization", self._auth)
         method, url = req.get_method(), redact(req.full_url)
@@ -284,20 +394,26 @@ class HttpClient:
         for attempt in range(attempts):
             if attempt:
                 wait = self.settings.backoff * 2 ** (attempt - 1)
-                self._sleep(min(max(wait, retry_after), self.settings.max_backoff))
+                wait = min(max(wait, retry_after), self.settings.max_backoff)
+                if time.monotonic() + wait >= deadline:
+                    break
+                self._sleep(wait)
             self.requests += 1
             self.bytes_sent += len(req.data) if isinstance(req.data, bytes) else 0
+            self._watch.start(deadline)
             try:
                 with self._opener.open(req) as resp:
                     self.server = resp.headers.get("Server", "")
-                    return Response(resp.status, resp.headers, resp.read(), resp.geturl())
+                    body = self._read(resp, f"{method} {url}")
+                    return Response(resp.status, resp.headers, body, resp.geturl())
             except urllib.error.HTTPError as exc:
                 body = _safe_read(exc)
+                self._check_deadline(method, url)
                 self.server = (exc.headers.get("Server") or "") if exc.headers else ""
                 if exc.code == 401 and self._basic_refused_for_digest(exc):
                     self._auth = None  # digest from now on (the handler answers challenges)
                     req.remove_header("Authorization")
-                    return self.send(req)
+                    return self._send(req, deadline)
                 if exc.code >= 500 or exc.code in (408, 429):
                     problem = f"HTTP {exc.code} {exc.reason}"
                     header = (exc.headers.get("Retry-After") or "") if exc.headers else ""
@@ -306,11 +422,43 @@ class HttpClient:
                 raise RemoteError(_describe(method, url, exc.code, str(exc.reason), body)
                                   ) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                self._check_deadline(method, url)
                 reason = getattr(exc, "reason", None) or exc
                 problem = reason if isinstance(reason, str) else (
                     f"{type(reason).__name__}: {reason}".rstrip(": "))
                 retry_after = 0.0
+            finally:
+                self._watch.stop()
+        self._check_deadline(method, url, now=True, deadline=deadline)
         raise RemoteError(f"{method} {url}: {problem} (gave up after {attempts} attempt(s))")
+
+    def _check_deadline(self, method: str, url: str, now: bool = False,
+                        deadline: float = 0.0) -> None:
+        if self._watch.expired or (now and time.monotonic() >= deadline - 1e-3):
+            raise RemoteDeadlineError(f"{method} {url}: no complete answer within the "
+                                      f"{self.settings.deadline:g} s deadline")
+
+    def _read(self, resp: http.client.HTTPResponse, what: str) -> bytes:
+        """The body, read in pieces and counted: never more than the size cap in memory."""
+        cap = self.settings.max_response_bytes
+        declared = resp.headers.get("Content-Length", "")
+        if declared.strip().isdigit() and int(declared) > cap:
+            raise RemoteTooLargeError(f"{what}: the answer is {int(declared):,} bytes, more "
+                                      f"than the {cap:,}-byte limit")
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            piece = resp.read1(1 << 16)
+            if not piece:
+                break
+            total += len(piece)
+            if total > cap:
+                raise RemoteTooLargeError(f"{what}: the answer exceeds the {cap:,}-byte limit")
+            parts.append(piece)
+        if self._watch.expired:  # the deadline cut the connection: the body is incomplete
+            method, url = what.split(" ", 1)
+            self._check_deadline(method, url)
+        return b"".join(parts)
 
     def _basic_refused_for_digest(self, exc: urllib.error.HTTPError) -> bool:
         """Basic auth refused by a server that wants digest: it challenges with Digest, or it
@@ -327,9 +475,37 @@ class HttpClient:
                                           resp.status)
 
 
-def _safe_read(exc: urllib.error.HTTPError) -> bytes:
+def _secrets_of(auth: str | None, digest: tuple[str, str] | None,
+                extra: Iterable[str]) -> tuple[str, ...]:
+    """Every form in which the credentials could be echoed back: the header value, its
+    token, the decoded basic pair, the password (plain and URL-quoted)."""
+    found: set[str] = {s for s in extra if s}
+    if auth:
+        found.add(auth)
+        scheme, _, token = auth.partition(" ")
+        found.add(token)
+        if scheme.lower() == "basic":
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                pair = base64.b64decode(token, validate=True).decode("utf-8")
+                found.add(pair)
+                found.add(pair.partition(":")[2])
+    if digest is not None:
+        found.add(digest[1])
+    found |= {urllib.parse.quote(s, safe="") for s in found}
+    return tuple(sorted((s for s in found if len(s) >= 3), key=len, reverse=True))
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret replaced by ``***``."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _safe_read(exc: urllib.error.HTTPError, limit: int = 64 * 1024) -> bytes:
+    """Enough of an error body for a message (never all of a huge or endless one)."""
     try:
-        return exc.read() or b""
+        return exc.read(limit) or b""
     except Exception:  # noqa: BLE001 - a broken error body must not hide the error
         return b""
 
@@ -349,19 +525,26 @@ def _describe(method: str, url: str, code: int, reason: str, body: bytes) -> str
 
 
 class _Wrapper(SPARQLWrapper):
-    """SPARQLWrapper sending through :class:`HttpClient` (timeouts, retries, auth)."""
+    """SPARQLWrapper for the request it builds (parameters, headers); sending and reading the
+    answer are :class:`HttpClient`'s (timeouts, deadline, size cap, retries, auth)."""
 
-    def __init__(self, endpoint: str, client: HttpClient) -> None:
+    def __init__(self, endpoint: str) -> None:
         super().__init__(endpoint, returnFormat=JSON)
         self.setMethod(POST)
-        self._client = client
 
-    def _query(self) -> tuple[Any, str]:
-        return self._client.open(self._createRequest()), self.returnFormat
+    def request(self) -> urllib.request.Request:
+        return self._createRequest()
 
 
-def _term(binding: Mapping[str, str]) -> Node:
-    kind, value = binding.get("type"), binding.get("value", "")
+_TERM_KINDS = ("uri", "bnode", "literal", "typed-literal")
+
+
+def _term(binding: Any) -> Node:
+    """One SPARQL JSON binding as an rdflib term (a wrong shape raises ValueError)."""
+    if not isinstance(binding, dict) or binding.get("type") not in _TERM_KINDS or not all(
+            isinstance(binding.get(k, ""), str) for k in ("value", "xml:lang", "datatype")):
+        raise ValueError(f"not an RDF term: {_excerpt(json.dumps(binding))}")
+    kind, value = binding["type"], binding.get("value", "")
     if kind == "uri":
         return URIRef(value)
     if kind == "bnode":
@@ -370,6 +553,36 @@ def _term(binding: Mapping[str, str]) -> Node:
         return Literal(value, lang=binding["xml:lang"])
     datatype = binding.get("datatype")
     return Literal(value, datatype=URIRef(datatype) if datatype else None)
+
+
+def _excerpt(text: str, size: int = 120) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= size else text[:size] + "..."
+
+
+def parse_results(body: bytes) -> tuple[list[str], list[list[Any]]]:
+    """SPARQL JSON results (SELECT or ASK) as columns and rows of rdflib terms; anything else
+    raises ValueError saying what is wrong."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not JSON ({exc}): {_excerpt(body[:400].decode('utf-8', 'replace'))}"
+                         ) from None
+    if not isinstance(data, dict):
+        raise ValueError(f"not a SPARQL JSON result object: {_excerpt(json.dumps(data))}")
+    if "boolean" in data:
+        if not isinstance(data["boolean"], bool):
+            raise ValueError(f"ASK answer is not true or false: {data['boolean']!r}")
+        return ["ask"], [[Literal(data["boolean"])]]
+    head, results = data.get("head"), data.get("results")
+    columns = head.get("vars") if isinstance(head, dict) else None
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise ValueError("no head.vars list of names")
+    if not isinstance(bindings, list) or not all(isinstance(b, dict) for b in bindings):
+        raise ValueError("no results.bindings list of objects")
+    rows = [[_term(b[c]) if c in b else None for c in columns] for b in bindings]
+    return columns, rows
 
 
 _LETTERS_QUERY = f"""SELECT ?g ?sha (COUNT(*) AS ?n)
@@ -383,15 +596,27 @@ class RemoteEndpoint:
     def __init__(self, endpoints: Endpoints, client: HttpClient | None = None, *,
                  union_default_graph: bool = True, no_transaction: bool = True) -> None:
         self.endpoints = endpoints
-        self.client = client or HttpClient(auth=auth_header(), digest=credentials())
+        self.client = client or HttpClient(auth=auth_header(), digest=credentials(),
+                                           secrets=_env_secrets())
         self.union_default_graph = union_default_graph
         self.no_transaction = no_transaction
 
     @classmethod
     def from_url(cls, url: str, *, update: str | None = None, graph_store: str | None = None,
                  settings: HttpSettings | None = None, **kwargs: Any) -> RemoteEndpoint:
+        """The service at ``url``; credentials come from the environment, or from the URLs
+        (``http://user:password@host/...``: sent as basic auth, or digest when the server
+        asks, and stripped from every URL and message)."""
+        auth, digest, secrets = auth_header(), credentials(), list(_env_secrets())
+        given = next((pair for pair in map(url_credentials, (url, update, graph_store))
+                      if pair is not None), None)
+        if given is not None:
+            user, password = given
+            auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+            digest = given
+            secrets.append(password)
         return cls(Endpoints.from_url(url, update, graph_store),
-                   HttpClient(settings, auth=auth_header(), digest=credentials()), **kwargs)
+                   HttpClient(settings, auth=auth, digest=digest, secrets=secrets), **kwargs)
 
     @property
     def takes_nquads(self) -> bool:
@@ -407,17 +632,16 @@ class RemoteEndpoint:
         url = self.endpoints.query
         if union:
             url += ("&" if "?" in url else "?") + "union-default-graph"
-        wrapper = _Wrapper(url, self.client)
+        wrapper = _Wrapper(url)
         wrapper.setQuery(text)
-        data = wrapper.query().convert()
-        if not isinstance(data, dict):
-            raise RemoteError(f"{redact(self.endpoints.query)}: not a SPARQL JSON result")
-        if "boolean" in data:
-            return ["ask"], [[Literal(bool(data["boolean"]))]]
-        columns = list(data.get("head", {}).get("vars", []))
-        rows = [[_term(b[c]) if c in b else None for c in columns]
-                for b in data.get("results", {}).get("bindings", [])]
-        return columns, rows
+        if wrapper.isSparqlUpdateRequest():  # callers check the grammar (sparql.execute)
+            raise UsageError("refusing to send a SPARQL update as a query")
+        response = self.client.send(wrapper.request())
+        try:
+            return parse_results(response.body)
+        except (ValueError, RecursionError) as exc:
+            raise RemoteAnswerError(self.client.scrub(
+                f"{redact(self.endpoints.query)}: not a SPARQL JSON result: {exc}")) from None
 
     def construct(self, text: str, union: bool | None = None) -> list[ox.Triple]:
         """Run a CONSTRUCT or DESCRIBE; the triples of the answer (N-Triples or Turtle, as the
@@ -608,9 +832,15 @@ __all__ = [
     "HttpSettings",
     "PUSH_METHODS",
     "PushResult",
+    "RemoteAnswerError",
+    "RemoteDeadlineError",
     "RemoteEndpoint",
     "RemoteError",
+    "RemoteTooLargeError",
     "auth_header",
     "credentials",
+    "parse_results",
     "push",
+    "scrub",
+    "url_credentials",
 ]

@@ -24,7 +24,7 @@ from imrgraph.cli.common import (
     verbosity_options,
     write_output,
 )
-from imrgraph.errors import UsageError
+from imrgraph.errors import ImrgraphError, UsageError
 
 #: Graph file suffix -> format written by ``build -o`` (``-`` writes Turtle to stdout).
 GRAPH_SUFFIXES = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld",
@@ -41,14 +41,18 @@ def _graph_format(output: str) -> str:
     return fmt
 
 
-def _summary(text: str, data: dict[str, Any], fmt: str, output: str | None) -> None:
-    """The build's summary: JSON when asked for (always shown), else a line unless -q; on
-    stderr when the graph itself goes to standard output."""
-    err = output == STDIO
+def _summary(text: str, data: dict[str, Any], fmt: str, output: str | None,
+             failed: bool = False) -> None:
+    """The build's summary: JSON when asked for (always shown, on stderr when the graph itself
+    goes to standard output), else a line on stderr unless -q; under -q too when the build
+    failed (an input rejected, SHACL violations), so a quiet run still says why it exits 1."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
+    err = output is not None and (output == STDIO or api.is_stdout(output))
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False), err=err)
     else:
-        note(text, err=err)
+        note(text, level=-1 if failed else 0)
 
 
 @click.command()
@@ -88,7 +92,7 @@ def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
         return
     output = output or "graph.ttl"
     graph_format = _graph_format(output)
-    with progress_bar(len(api.iter_inputs(paths))) as bar:
+    with progress_bar(_count_letters(paths)) as bar:
         result = api.build(paths, include_vocabulary=not no_vocabulary,
                            validate=not no_validate, progress=lambda _path: bar())
     report = result.report
@@ -109,7 +113,7 @@ def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
         f"{len(result.graph)} triples -> {output} (report: {report_path or 'none'})",
         {**s, "triples": len(result.graph), "output": output, "report": report_path,
          "conforms": result.validation.conforms if not no_validate else None},
-        fmt, output)
+        fmt, output, failed=bool(report.rejected) or not result.validation.conforms)
     if report.rejected or not result.validation.conforms:
         sys.exit(1)
 
@@ -125,7 +129,7 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
         raise UsageError("--no-vocabulary is for graph files: a store always holds the "
                          "vocabularies its queries roll up along")
     export_format = _graph_format(output) if output is not None else None
-    with progress_bar(len(api.iter_inputs(paths))) as bar:
+    with progress_bar(_count_letters(paths)) as bar:
         result = api.build_store(paths, directory, jobs=jobs, batch_size=batch_size,
                                  validate=not no_validate, force=force, progress=bar)
     report_file: str = str(directory / api.REPORT_FILE)
@@ -155,9 +159,22 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
         {**s, "store": str(directory), "output": output, "report": report_file,
          "seconds": round(result.seconds, 3),
          "conforms": result.validation.conforms if not no_validate else None},
-        fmt, output)
+        fmt, output,
+        failed=bool(result.report.rejected) or not result.validation.conforms)
     if result.report.rejected or not result.validation.conforms:
         sys.exit(1)
+
+
+def _count_letters(paths: tuple[str, ...]) -> int:
+    """How many letter files the inputs hold; none at all is an error (exit 1), not an empty
+    graph."""
+    from imrgraph import api  # lazily: `imrgraph --help` stays fast
+
+    total = len(api.iter_inputs(paths))
+    if total == 0:
+        raise ImrgraphError(f"no letters found in {', '.join(paths)} (give .txt or .pdf "
+                            "letters, folders holding them, or globs)")
+    return total
 
 
 @click.command()
@@ -224,7 +241,7 @@ def export(graph: str | None, fmt: str, output: str, store: str | None) -> None:
     if graph is not None and store is not None:
         raise UsageError("give a graph file or --store, not both")
     directory = None if graph is not None else store_for_reading(store)
-    err = output == STDIO
+    err = True  # a message, never mixed into data written to standard output
     if directory is not None:
         with api.open_store(directory) as letter_store, output_file(output) as target:
             count = letter_store.export(target, fmt)

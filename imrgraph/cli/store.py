@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from typing import Any
 
 import click
 
 from imrgraph.cli.common import (
+    ApiValue,
     endpoint_options,
     note,
     pop_endpoint_options,
@@ -137,31 +137,38 @@ def store_info(store: str | None, list_letters: bool, fmt: str) -> None:
               help="Interface to listen on (loopback by default: the endpoint has no auth).")
 @click.option("--engine", type=click.Choice(["oxigraph", "python"]), default="oxigraph",
               show_default=True,
-              help="oxigraph: the Oxigraph server (SPARQL 1.1 protocol, content negotiation, "
-                   "a query page at /); python: a minimal built-in endpoint, /query only.")
-def serve(store: str | None, port: int, host: str, engine: str) -> None:
+              help="oxigraph: the Oxigraph server's engine (SPARQL 1.1 protocol, content "
+                   "negotiation, a query page at /); python: a minimal built-in engine.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+              default=ApiValue("DEFAULT_SERVE_TIMEOUT"), show_default=True,
+              help="Seconds a query may run before it is stopped.")
+@click.option("--allow-service", is_flag=True,
+              help="Allow SERVICE in queries (the server then fetches any URL a client names).")
+def serve(store: str | None, port: int, host: str, engine: str, timeout: float,
+          allow_service: bool) -> None:
     """Expose a store read-only as a SPARQL endpoint at http://HOST:PORT/query.
 
-    Queries see the union of the letter graphs; results come as SPARQL JSON, XML, CSV or TSV
-    as the Accept header asks, and a browser finds a query page at http://HOST:PORT/.  Do not
-    build into the store while it is served (RocksDB allows readers beside readers, not beside
-    a writer).
+    Queries see the union of the letter graphs, run at most --timeout seconds, and may not use
+    SERVICE unless --allow-service; results come as SPARQL JSON, XML, CSV or TSV as the Accept
+    header asks.  A store rebuilt while served is answered from its earlier state: the server
+    logs a warning and marks answers with the X-Imrgraph-Store-Changed header; restart it to
+    serve the new state.
     """
     from imrgraph import api  # lazily: `imrgraph --help` stays fast
 
     directory = store_dir(store)
-    api.open_store(directory).close()  # a clear error if it is no store
-    command = None if engine == "python" else api.oxigraph_server_command(directory, host, port)
-    if command is None and engine == "oxigraph":
+    api.open_store(directory, read_only=True).close()  # a clear error if it is no store
+    if engine == "oxigraph" and api.oxigraph_server_command(directory, host, port) is None:
         raise UsageError("the Oxigraph server is not installed (it comes with imrgraph: "
                          "pip install oxigraph); --engine python serves a minimal endpoint "
                          "without the query page")
-    page = f"; query page http://{host}:{port}/" if command is not None else ""
-    click.echo(f"SPARQL endpoint (read-only) for {directory}: http://{host}:{port}/query"
-               f"{page} (Ctrl-C stops it)", err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if command is not None:
-        os.execv(command[0], command)  # the server replaces this process: signals reach it
+    api.check_port(host, port)
+    page = f"; query page http://{host}:{port}/" if engine == "oxigraph" else ""
+
+    def announce(_server: object) -> None:
+        click.echo(f"SPARQL endpoint (read-only) for {directory}: http://{host}:{port}/query"
+                   f"{page} (Ctrl-C stops it)", err=True)
+
     with contextlib.suppress(KeyboardInterrupt):
-        api.serve_python(directory, host, port)
+        api.serve(directory, host, port, engine=engine, timeout=timeout,
+                  allow_service=allow_service, ready=announce)

@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from imrgraph.errors import UsageError
 from imrgraph.outputs import RDF_FORMATS, load_graph
@@ -61,9 +63,9 @@ def run(query: NamedQuery | str, source: Source, params: Mapping[str, str] | Non
     text = bind_parameters(named, params)
     with _backend(source, engine) as backend:
         if isinstance(backend, RemoteEndpoint):
-            return on_endpoint(backend, text)
+            return on_endpoint(backend, text, named.name)
         if isinstance(backend, Graph):
-            return on_rdflib(backend, text)
+            return on_rdflib(backend, text, named.name)
         return on_oxigraph(backend, text, named.name)
 
 
@@ -76,9 +78,10 @@ def construct(query: NamedQuery | str, source: Source, params: Mapping[str, str]
     text = bind_parameters(named, params)
     with _backend(source, engine) as backend:
         if isinstance(backend, RemoteEndpoint):
+            refuse_updates(text, named.name)  # checked before it is sent
             return RdfResult(backend.construct(text))
         if isinstance(backend, Graph):
-            answer = backend.query(text).graph or Graph()
+            answer = _rdflib_query(backend, text, named.name).graph or Graph()
             return RdfResult([ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
                               for s, p, o in answer])  # type: ignore[arg-type]
         result = _oxigraph_query(backend, text, named.name)
@@ -184,9 +187,41 @@ def _graph_file(path: Path, engine: str) -> Graph | ox.Store:
 # --------------------------------------------------------------------------- backends
 
 
-def on_rdflib(graph: Graph, text: str) -> QueryResult:
+def refuse_updates(text: str, name: str = "query") -> None:
+    """Refuse anything but a read query (SELECT, ASK, CONSTRUCT, DESCRIBE) before it is sent.
+
+    ``query`` must never change data, on any backend: an UPDATE (INSERT, DELETE, LOAD, CLEAR,
+    CREATE, DROP, COPY, MOVE, ADD, WITH ...) is a usage error, and so is text that SPARQL's
+    grammar does not read as a query (rdflib's parser decides, not keywords; a vendor's own
+    syntax that it cannot read is refused rather than sent blind)."""
+    try:
+        parseQuery(text)
+        return
+    except Exception as exc:  # noqa: BLE001 - pyparsing raises several types
+        problem = " ".join(str(exc).split())
+    raise UsageError(_not_a_query(text, name, problem))
+
+
+def _not_a_query(text: str, name: str, problem: str) -> str:
+    try:
+        parseUpdate(text)
+    except Exception:  # noqa: BLE001 - neither a query nor an update: a syntax error
+        return f"query {name}: not a SPARQL query: {problem}"
+    return (f"query {name} is a SPARQL update, which would change data: `query` runs only "
+            "SELECT, ASK, CONSTRUCT and DESCRIBE")
+
+
+def _rdflib_query(graph: Graph, text: str, name: str) -> Any:
+    """rdflib's engine (whose query() only reads); a syntax error or an update is one line."""
+    try:
+        return graph.query(text)
+    except Exception as exc:  # noqa: BLE001 - pyparsing raises several types
+        raise UsageError(_not_a_query(text, name, " ".join(str(exc).split()))) from None
+
+
+def on_rdflib(graph: Graph, text: str, name: str = "query") -> QueryResult:
     """Bound query text on rdflib's own SPARQL engine."""
-    result = graph.query(text)
+    result = _rdflib_query(graph, text, name)
     if result.type == "ASK":
         return QueryResult(columns=["ask"], rows=[[bool(result.askAnswer)]])
     columns = [str(v) for v in (result.vars or [])]
@@ -198,8 +233,8 @@ def _oxigraph_query(store: ox.Store, text: str, name: str
                     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     try:
         return store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        raise UsageError(f"query {name}: {exc}") from None
+    except SyntaxError as exc:  # pyoxigraph's query() reads only: an update is refused here
+        raise UsageError(_not_a_query(text, name, str(exc))) from None
 
 
 def on_oxigraph(store: ox.Store, text: str, name: str = "query") -> QueryResult:
@@ -214,7 +249,9 @@ def on_oxigraph(store: ox.Store, text: str, name: str = "query") -> QueryResult:
     return QueryResult(columns=columns, rows=rows)
 
 
-def on_endpoint(endpoint: RemoteEndpoint, text: str) -> QueryResult:
-    """Bound query text on a SPARQL 1.1 endpoint; rows normalised exactly as the local ones."""
+def on_endpoint(endpoint: RemoteEndpoint, text: str, name: str = "query") -> QueryResult:
+    """Bound query text on a SPARQL 1.1 endpoint, checked to be a read query before it is
+    sent (a server would run an update); rows normalised exactly as the local ones."""
+    refuse_updates(text, name)
     columns, rows = endpoint.select(text)
     return QueryResult(columns=columns, rows=[[python_value(t) for t in row] for row in rows])

@@ -147,6 +147,11 @@ def load_query(name_or_path: str) -> NamedQuery:
 
 
 def _term(param: Parameter, value: str) -> Node:
+    try:  # undecodable command-line bytes arrive as lone surrogates, which no query can hold
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"parameter {param.name} is not valid text (undecodable bytes or "
+                         f"lone surrogates): {value!r}") from None
     if param.kind == "integer":
         try:
             return Literal(int(value))

@@ -27,7 +27,7 @@ from imrgraph.store.letterstore import (
     read_report,
     resolve_store_dir,
 )
-from imrgraph.store.serve import oxigraph_server_command, serve_python
+from imrgraph.store.serve import check_port, oxigraph_server_command, serve, serve_python
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -42,6 +42,7 @@ __all__ = [
     "LetterStore",
     "StoreBuildResult",
     "build_store",
+    "check_port",
     "default_store_dir",
     "fingerprint",
     "is_store",
@@ -50,5 +51,6 @@ __all__ = [
     "partition_letter",
     "read_report",
     "resolve_store_dir",
+    "serve",
     "serve_python",
 ]

@@ -43,7 +43,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV
 
 from imrgraph import __version__
-from imrgraph.errors import ImrgraphError, UsageError
+from imrgraph.errors import ImrgraphError, StoreError, UsageError
 from imrgraph.mapping import SHARED_GRAPH, LetterTriples, letter_graph_iri
 from imrgraph.outputs import write_atomic, write_text
 from imrgraph.pipeline import InputOutcome, vocabulary_graph
@@ -234,7 +234,9 @@ class LetterStore:
                 raise ImrgraphError(f"{directory}: the store is in use by another process "
                                     "(a build or a server); try again when it has finished"
                                     ) from None
-            raise ImrgraphError(f"{directory}: cannot open the store: {exc}") from None
+            raise StoreError(_damaged(directory, exc)) from None
+        except RuntimeError as exc:  # RocksDB reports corruption as RuntimeError
+            raise StoreError(_damaged(directory, exc)) from None
         store = cls(handle, directory, read_only)
         if not read_only:
             store._recover()
@@ -292,10 +294,14 @@ class LetterStore:
             return
         try:
             graphs = json.loads(pending.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            graphs = []
-        for g in graphs:
-            self.ox.remove_graph(ox.NamedNode(g))
+            nodes = [ox.NamedNode(g) for g in graphs]
+        except (OSError, ValueError, TypeError) as exc:
+            raise StoreError(
+                f"{pending}: unreadable record of an interrupted load ({type(exc).__name__}); "
+                f"remove it and rebuild: imrgraph build LETTERS... --store {self.directory} "
+                "--force") from None
+        for node in nodes:
+            self.ox.remove_graph(node)
         self.collect_garbage()
         pending.unlink(missing_ok=True)
 
@@ -479,6 +485,16 @@ def _validate_ntriples(data: bytes) -> ValidationReport:
     graph = bind_prefixes(Graph())
     graph.parse(data=data.decode("utf-8"), format="nt")
     return validate_graph(graph)
+
+
+def _damaged(directory: Path, exc: Exception) -> str:
+    """One line for a database RocksDB cannot open, with the way back."""
+    reason = " ".join(str(exc).split())
+    if len(reason) > 200:
+        reason = reason[:200] + "..."
+    return (f"{directory}: the store's database is damaged or incomplete ({reason}); rebuild "
+            f"it: remove {directory / DB_DIR} and run imrgraph build LETTERS... --store "
+            f"{directory}")
 
 
 def read_report(directory: str | Path) -> dict[str, Any]:
