@@ -78,6 +78,9 @@ _PARTIAL_HINT = re.compile(
     r"original\s+request|authorized\s+by\s+the\s+Claims|IMR\s+eligible", I
 )
 _WAS_ORIGINAL = re.compile(r"was\s+the\s+original\s+request", I)
+#: Partial-authorisation headings are three sentences (the longest real one has 550
+#: characters); the patterns above backtrack quadratically, so longer headings are not tried.
+MAX_PARTIAL_HEADING = 4000
 
 
 def parse_letter(letter: LetterText) -> Determination:
@@ -461,7 +464,12 @@ def _parse_item(
     label = heading
     original = authorised = None
     raw_heading = text[h_start:colon]
-    for pattern in (_PARTIAL_AUTHORISED, _PARTIAL_OTHER):
+    partial_patterns = (_PARTIAL_AUTHORISED, _PARTIAL_OTHER)
+    if len(raw_heading) > MAX_PARTIAL_HEADING:
+        partial_patterns = ()
+        warnings.append(f"item {number}: heading of {len(raw_heading):,} characters (limit "
+                        f"{MAX_PARTIAL_HEADING:,}) not read as a partial authorisation")
+    for pattern in partial_patterns:
         pm = pattern.match(raw_heading)
         if pm:
             original = _fact(text, h_start + pm.start("orig"), h_start + pm.end("orig"))

@@ -24,7 +24,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from rdflib import Graph, URIRef
 
@@ -62,6 +62,7 @@ def _singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=8192)
 def label_key(label: str) -> str:
     """Normalised matching key of a label: case, punctuation, '&'/'and', plurals, suffixes.
 
