@@ -326,6 +326,9 @@ def _parse_worker(text: str, start: int, end: int) -> InjuredWorker:
     return worker
 
 
+_AND = re.compile(r"\s+and\s+")
+
+
 def _split_phrases(text: str, start: int, end: int) -> list[Fact[str]]:
     """Split a summary list 'a, b (c, d), e and f' into phrases.
 
@@ -358,13 +361,13 @@ def _split_phrases(text: str, start: int, end: int) -> list[Fact[str]]:
                 depth += 1
             elif text[i] == ")":
                 depth = max(0, depth - 1)
-            elif depth == 0 and re.match(r"\s+and\s+", text[i:last_end]) and i > last_start:
+            elif depth == 0 and i > last_start and _AND.match(text, i, last_end):
                 cut = i
                 break
         if cut is not None:
-            after = re.match(r"\s+and\s+", text[cut:last_end])
+            after = _AND.match(text, cut, last_end)
             assert after is not None
-            pieces[-1:] = [(last_start, cut), (cut + after.end(), last_end)]
+            pieces[-1:] = [(last_start, cut), (after.end(), last_end)]
     facts: list[Fact[str]] = []
     for a, b in pieces:
         lead = re.match(r"\s*(?:and|or)\s+", text[a:b])
