@@ -206,10 +206,12 @@ _SPECIALTY_TABLE = re.compile(
     r"Certification\s*\(s\)\s*/\s*Specialty\s*:(.*?)(?=State\s*\(s\)|CLINICAL\s+CASE|\n[ \t]*\n|$)",
     I | S,
 )
+#: One sentence; each of its lists is bounded (real ones are under 60 characters) so that a
+#: text repeating its opening words without finishing the sentence is read in linear time.
 _PROSE = re.compile(
-    r"(?:expert\s+)?reviewer\s+is\s+Board\s+Certified\s+in\s+(?P<spec>.+?)"
-    r"(?:,?\s+(?:and\s+)?has\s+a\s+subspecialty\s+in\s+(?P<sub>.+?))?"
-    r",?\s+and\s+is\s+licensed\s+to\s+practice\s+in\s+(?P<states>.+?)\.",
+    r"(?:expert\s+)?reviewer\s+is\s+Board\s+Certified\s+in\s+(?P<spec>.{1,400}?)"
+    r"(?:,?\s+(?:and\s+)?has\s+a\s+subspecialty\s+in\s+(?P<sub>.{1,400}?))?"
+    r",?\s+and\s+is\s+licensed\s+to\s+practice\s+in\s+(?P<states>.{1,400}?)\.",
     I | S,
 )
 
@@ -316,7 +318,10 @@ def _parse_worker(text: str, start: int, end: int) -> InjuredWorker:
             if value:
                 worker.date_of_injury = Fact(value, Span(m.start(1), m.end(1)))
                 break
-    stated = _MECHANISM_STATED.search(text, start, end)
+    # every stated mechanism ends at a full stop: searching no further than the last one lets
+    # the first "mechanism of injury as" succeed, instead of each scanning to the end in vain
+    last_stop = text.rfind(".", start, end)
+    stated = _MECHANISM_STATED.search(text, start, last_stop + 1) if last_stop >= 0 else None
     if stated:
         worker.injury_mechanism = _fact(text, stated.start("how"), stated.end("how"))
     else:

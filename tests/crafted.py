@@ -119,6 +119,36 @@ def many_items(text: str, size: int) -> str:
     return text[:start] + _repeat(text[start:block_end], size) + text[start:]
 
 
+def credential_prose(text: str, size: int) -> str:
+    """Thousands of unfinished credential sentences (and no credentials table) before the
+    case summary."""
+    unit = "The expert reviewer is Board Certified in Orthopaedic Surgery and has a practice "
+    text = text.replace("State(s) of Licensure:", "Licensure").replace(
+        "Certification(s)/Specialty:", "Specialty")
+    return _insert(text, "CLINICAL CASE SUMMARY", _repeat(unit, size) + "\n", after=False)
+
+
+def abbreviations(text: str, size: int) -> str:
+    """A rationale "sentence" of thousands of abbreviations that never end it."""
+    return _insert(text, _DR, " There is no documentation, " + _repeat("e.g. Norco vs. Motrin ",
+                                                                       size) + ". ")
+
+
+def long_diagnoses(text: str, size: int) -> str:
+    """A case summary's diagnosis list of one enormous phrase (no comma, no full stop)."""
+    unit = "lumbar sprain with radiculopathy (L4-L5) "
+    return _insert(text, "case file, including all medical records:",
+                   " The current diagnoses are " + _repeat(unit, size) + ". ")
+
+
+def mechanism(text: str, size: int) -> str:
+    """A case summary repeating how the injury happened without ever ending the sentence."""
+    unit = "the mechanism of injury was described as lifting boxes and "
+    text = text.replace("mechanism of injury", "cause")
+    return _insert(text, "IMR ISSUES, DECISIONS", "In summary " + _repeat(unit, size) + "\n",
+                   after=False)
+
+
 CRAFTED: dict[str, Callable[[str, int], str]] = {
     "header-flood": header_flood,
     "header-flood-end": header_flood_end,
@@ -131,35 +161,11 @@ CRAFTED: dict[str, Callable[[str, int], str]] = {
     "long-rationale": long_rationale,
     "long-heading": long_heading,
     "many-items": many_items,
+    "credential-prose": credential_prose,
+    "partial-heading": partial_heading,
+    "drug-heading": drug_heading,
+    "course-heading": course_heading,
+    "abbreviations": abbreviations,
+    "long-diagnoses": long_diagnoses,
+    "mechanism": mechanism,
 }
-
-
-def credential_prose(text: str, size: int) -> str:
-    """Thousands of unfinished credential sentences before the case summary."""
-    unit = "The expert reviewer is Board Certified in Orthopaedic Surgery and has a practice "
-    return _insert(text, "CLINICAL CASE SUMMARY", _repeat(unit, size) + "\n", after=False)
-
-
-CRAFTED["credential-prose"] = credential_prose
-CRAFTED["partial-heading"] = partial_heading
-CRAFTED["drug-heading"] = drug_heading
-CRAFTED["course-heading"] = course_heading
-
-
-def abbreviations(text: str, size: int) -> str:
-    """A rationale "sentence" of thousands of abbreviations that never end it."""
-    return _insert(text, _DR, " There is no documentation, " + _repeat("e.g. Norco vs. Motrin ",
-                                                                       size) + ". ")
-
-
-CRAFTED["abbreviations"] = abbreviations
-
-
-def long_diagnoses(text: str, size: int) -> str:
-    """A case summary's diagnosis list of one enormous phrase (no comma, no full stop)."""
-    unit = "lumbar sprain with radiculopathy (L4-L5) "
-    return _insert(text, "case file, including all medical records:",
-                   " The current diagnoses are " + _repeat(unit, size) + ". ")
-
-
-CRAFTED["long-diagnoses"] = long_diagnoses
