@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from imrgraph.cli import main
 from imrgraph.errors import ImrgraphError
 from imrgraph.ingest import letter_from_string
+from imrgraph.parse import MAX_PARTIAL_HEADING
 from imrgraph.pipeline import determination_of
 from imrgraph.records import Fact, Span
 
@@ -130,7 +131,20 @@ def test_crafted_letter_gives_a_record(name: str) -> None:
     with deadline(60):
         det = determination_of(letter_from_string(text, f"{name}.txt"))
     assert len(det.items) >= 21
+    assert len(_spans(det)) > 200  # the records' spans are all found, and all checked
     _assert_spans_inside(det, len(letter_from_string(text).text))
+
+
+def test_overlong_heading_is_not_read_as_partial_authorisation() -> None:
+    """The one bound instead of a linear reading: a heading beyond MAX_PARTIAL_HEADING keeps
+    its item (label = the heading) and the letter says why it was not split."""
+    text = CRAFTED["partial-heading"](BASE.read_text(encoding="utf-8"), 2 * MAX_PARTIAL_HEADING)
+    det = determination_of(letter_from_string(text, "partial-heading.txt"))
+    first = det.items[0]
+    assert first.original_request is None and first.authorized_portion is None
+    assert len(first.label.value) > MAX_PARTIAL_HEADING
+    assert any(w.startswith("item 1: heading of ") and f"limit {MAX_PARTIAL_HEADING:,}" in w
+               for w in det.warnings), det.warnings
 
 
 # ----------------------------------------------------------------------------- a hostile folder
