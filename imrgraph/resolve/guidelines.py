@@ -62,14 +62,22 @@ def _singular(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=8192)
 def label_key(label: str) -> str:
     """Normalised matching key of a label: case, punctuation, '&'/'and', plurals, suffixes.
 
     Both vocabulary labels and cited words go through this, so a spelling matches when the two
     keys are equal.  Filler such as "(Acute & Chronic)", "(updated 11/22/16)", "(Online
     Version)" and the words "Chapter"/"Section"/"Topic" carry no identity and are dropped.
+    Keys of label-sized words are remembered (the grammar asks for the same ones again and
+    again); long runs of words are not, so a batch of hostile letters cannot fill memory.
     """
+    return _cached_key(label) if len(label) <= _CACHED_LABEL else _key(label)
+
+
+_CACHED_LABEL = 512
+
+
+def _key(label: str) -> str:
     s = unicodedata.normalize("NFKD", label)
     s = s.replace("®", " ").replace("™", " ").replace("\u2019", "'").replace("\u2018", "'")
     s = s.lower()
@@ -80,6 +88,9 @@ def label_key(label: str) -> str:
     s = re.sub(r"(?<=[a-z])-\s*(?=[a-z])", "", s)
     s = re.sub(r"[^a-z0-9]+", " ", s)
     return " ".join(_singular(w) for w in s.split() if w not in _DROP_WORDS)
+
+
+_cached_key = lru_cache(maxsize=8192)(_key)
 
 
 def _loose_key(label: str) -> str:
