@@ -78,6 +78,9 @@ _PARTIAL_HINT = re.compile(
     r"original\s+request|authorized\s+by\s+the\s+Claims|IMR\s+eligible", I
 )
 _WAS_ORIGINAL = re.compile(r"was\s+the\s+original\s+request", I)
+#: Partial-authorisation headings are three sentences (the longest real one has 550
+#: characters); the patterns above backtrack quadratically, so longer headings are not tried.
+MAX_PARTIAL_HEADING = 4000
 
 
 def parse_letter(letter: LetterText) -> Determination:
@@ -203,10 +206,12 @@ _SPECIALTY_TABLE = re.compile(
     r"Certification\s*\(s\)\s*/\s*Specialty\s*:(.*?)(?=State\s*\(s\)|CLINICAL\s+CASE|\n[ \t]*\n|$)",
     I | S,
 )
+#: One sentence; each of its lists is bounded (real ones are under 60 characters) so that a
+#: text repeating its opening words without finishing the sentence is read in linear time.
 _PROSE = re.compile(
-    r"(?:expert\s+)?reviewer\s+is\s+Board\s+Certified\s+in\s+(?P<spec>.+?)"
-    r"(?:,?\s+(?:and\s+)?has\s+a\s+subspecialty\s+in\s+(?P<sub>.+?))?"
-    r",?\s+and\s+is\s+licensed\s+to\s+practice\s+in\s+(?P<states>.+?)\.",
+    r"(?:expert\s+)?reviewer\s+is\s+Board\s+Certified\s+in\s+(?P<spec>.{1,400}?)"
+    r"(?:,?\s+(?:and\s+)?has\s+a\s+subspecialty\s+in\s+(?P<sub>.{1,400}?))?"
+    r",?\s+and\s+is\s+licensed\s+to\s+practice\s+in\s+(?P<states>.{1,400}?)\.",
     I | S,
 )
 
@@ -313,7 +318,10 @@ def _parse_worker(text: str, start: int, end: int) -> InjuredWorker:
             if value:
                 worker.date_of_injury = Fact(value, Span(m.start(1), m.end(1)))
                 break
-    stated = _MECHANISM_STATED.search(text, start, end)
+    # every stated mechanism ends at a full stop: searching no further than the last one lets
+    # the first "mechanism of injury as" succeed, instead of each scanning to the end in vain
+    last_stop = text.rfind(".", start, end)
+    stated = _MECHANISM_STATED.search(text, start, last_stop + 1) if last_stop >= 0 else None
     if stated:
         worker.injury_mechanism = _fact(text, stated.start("how"), stated.end("how"))
     else:
@@ -321,6 +329,9 @@ def _parse_worker(text: str, start: int, end: int) -> InjuredWorker:
         if narrated:
             worker.injury_mechanism = _fact(text, narrated.start(), narrated.end())
     return worker
+
+
+_AND = re.compile(r"\s+and\s+")
 
 
 def _split_phrases(text: str, start: int, end: int) -> list[Fact[str]]:
@@ -355,13 +366,13 @@ def _split_phrases(text: str, start: int, end: int) -> list[Fact[str]]:
                 depth += 1
             elif text[i] == ")":
                 depth = max(0, depth - 1)
-            elif depth == 0 and re.match(r"\s+and\s+", text[i:last_end]) and i > last_start:
+            elif depth == 0 and i > last_start and _AND.match(text, i, last_end):
                 cut = i
                 break
         if cut is not None:
-            after = re.match(r"\s+and\s+", text[cut:last_end])
+            after = _AND.match(text, cut, last_end)
             assert after is not None
-            pieces[-1:] = [(last_start, cut), (cut + after.end(), last_end)]
+            pieces[-1:] = [(last_start, cut), (after.end(), last_end)]
     facts: list[Fact[str]] = []
     for a, b in pieces:
         lead = re.match(r"\s*(?:and|or)\s+", text[a:b])
@@ -461,7 +472,12 @@ def _parse_item(
     label = heading
     original = authorised = None
     raw_heading = text[h_start:colon]
-    for pattern in (_PARTIAL_AUTHORISED, _PARTIAL_OTHER):
+    partial_patterns = (_PARTIAL_AUTHORISED, _PARTIAL_OTHER)
+    if len(raw_heading) > MAX_PARTIAL_HEADING:
+        partial_patterns = ()
+        warnings.append(f"item {number}: heading of {len(raw_heading):,} characters (limit "
+                        f"{MAX_PARTIAL_HEADING:,}) not read as a partial authorisation")
+    for pattern in partial_patterns:
         pm = pattern.match(raw_heading)
         if pm:
             original = _fact(text, h_start + pm.start("orig"), h_start + pm.end("orig"))

@@ -21,9 +21,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from rdflib import Graph, URIRef
 
@@ -67,7 +68,16 @@ def label_key(label: str) -> str:
     Both vocabulary labels and cited words go through this, so a spelling matches when the two
     keys are equal.  Filler such as "(Acute & Chronic)", "(updated 11/22/16)", "(Online
     Version)" and the words "Chapter"/"Section"/"Topic" carry no identity and are dropped.
+    Keys of label-sized words are remembered (the grammar asks for the same ones again and
+    again); long runs of words are not, so a batch of hostile letters cannot fill memory.
     """
+    return _cached_key(label) if len(label) <= _CACHED_LABEL else _key(label)
+
+
+_CACHED_LABEL = 512
+
+
+def _key(label: str) -> str:
     s = unicodedata.normalize("NFKD", label)
     s = s.replace("®", " ").replace("™", " ").replace("\u2019", "'").replace("\u2018", "'")
     s = s.lower()
@@ -78,6 +88,9 @@ def label_key(label: str) -> str:
     s = re.sub(r"(?<=[a-z])-\s*(?=[a-z])", "", s)
     s = re.sub(r"[^a-z0-9]+", " ", s)
     return " ".join(_singular(w) for w in s.split() if w not in _DROP_WORDS)
+
+
+_cached_key = lru_cache(maxsize=8192)(_key)
 
 
 def _loose_key(label: str) -> str:
@@ -145,6 +158,12 @@ class GuidelineIndex:
             if bool(skos.value(work, IMR.mtus)) and is_head:
                 for label in c.labels:
                     self.mtus_heads.setdefault(label_key(label), iri)
+        #: cited words longer than this cannot name a concept (see ``find``): three times the
+        #: longest label leaves room for filler ("Chapter", "(updated 11/22/16)") and keeps the
+        #: grammar's prefix matching linear in a statement's length
+        self.longest_citable = 3 * max(
+            (len(label) for c in self.concepts.values() for label in c.labels), default=0
+        )
         self.cues = [self._cue(iri) for iri in skos.instances(IMR.CitationCue)]
         self.cues.sort(key=lambda c: -c.priority)
         self._anchors = {ctx: self._group(ctx) for ctx in {c.context for c in self.cues}}
@@ -214,7 +233,12 @@ class GuidelineIndex:
         direct: bool = False,
         level: str | None = None,
     ) -> str | None:
-        """The unique concept below ``scope`` one of whose labels matches ``text``."""
+        """The unique concept below ``scope`` one of whose labels matches ``text``.
+
+        Words longer than ``longest_citable`` name nothing: no label is that long, and
+        computing their keys would make a crafted statement's parse quadratic."""
+        if len(text) > self.longest_citable:
+            return None
         keys = [(self.strict, label_key(text))]
         if not strict_only:
             keys.append((self.loose, _loose_key(text)))
@@ -314,6 +338,9 @@ _FILLER = (
 _CHUNK_SEP = re.compile(rf"\s*[,;:/]\s*|\s+-\s+|\s*-\s+|\.(?=\s|$)|{_FILLER}", re.I)
 _SECTION_SEP = re.compile(r"\s*[,;]\s*")
 _TRIM = " ,;:./-\"'"
+_TOKEN = re.compile(r"\([^)]*\)?|[^\s(]+")
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+_CHAPTER_NUMBER = re.compile(r"Chapter\s+(\d+)\b[\s,.:]*", re.I)
 _CONNECTORS = {"", "and", "the", "and the", "or"}
 
 
@@ -376,9 +403,14 @@ class _Parser:
             b -= 1
         return a, b
 
-    def tokens_ends(self, a: int, b: int) -> list[int]:
-        """End offsets of word / parenthetical tokens of [a, b), for prefix matching."""
-        return [a + m.end() for m in re.finditer(r"\([^)]*\)?|[^\s(]+", self.s[a:b])]
+    def tokens_ends(self, a: int, b: int, until: int | None = None) -> list[int]:
+        """End offsets of word / parenthetical tokens of [a, b), for prefix matching; only
+        those up to ``until`` when given (the tokens are read no further than that)."""
+        if until is None or until >= b:
+            return [m.end() for m in _TOKEN.finditer(self.s, a, b)]
+        # a token ending beyond ``until`` ends beyond it in the window too: dropping those
+        # leaves exactly the ends the whole range has up to ``until``
+        return [e for m in _TOKEN.finditer(self.s, a, until + 1) if (e := m.end()) <= until]
 
     # ---- matching over pieces
 
@@ -392,8 +424,11 @@ class _Parser:
         yield the chapter "Pain (Chronic)".
         """
         a = pieces[i][0]
+        until = a + self.v.longest_citable
         for j in range(min(len(pieces) - 1, i + 5), i - 1, -1):
-            for end in reversed(self.tokens_ends(pieces[j][0], pieces[j][1])):
+            if pieces[j][0] > until:
+                continue
+            for end in reversed(self.tokens_ends(pieces[j][0], pieces[j][1], until)):
                 hit = self.v.find(scope, self.s[a:end], strict_only=True, direct=True, level=level)
                 if hit:
                     return hit, j, end
@@ -405,6 +440,8 @@ class _Parser:
         """Longest run of whole pieces i..j naming a concept below one of ``scopes``."""
         a = pieces[i][0]
         for j in range(min(len(pieces) - 1, i + 6), i - 1, -1):
+            if pieces[j][1] - a > self.v.longest_citable:
+                continue  # too long to name a concept (and not worth slicing)
             text = self.s[a : pieces[j][1]]
             for scope in scopes:
                 hit = self.v.find(scope, text)
@@ -466,15 +503,16 @@ class _Parser:
         i = 0
         while i < len(pieces):
             a, b = pieces[i]
-            if re.fullmatch(r"\([^()]*\)", self.s[a:b]):
+            if self.s[a] == "(" and self.s[b - 1] == ")" and _PARENTHESISED.fullmatch(
+                self.s, a, b
+            ):
                 a, b = pieces[i] = self.trim(a + 1, b - 1)  # "Low Back (Shock wave therapy)"
-            text = self.s[a:b]
             # "Chapter 12 Low Back Complaints"
-            m = re.match(r"Chapter\s+(\d+)\b[\s,.:]*", text, re.I)
+            m = _CHAPTER_NUMBER.match(self.s, a, b)
             if m:
                 hit = self.v.by_notation(work, m.group(1))
                 if hit:
-                    rest = self.trim(a + m.end(), b)
+                    rest = self.trim(m.end(), b)
                     rest_key = label_key(self.s[rest[0] : rest[1]])
                     if not rest_key or any(
                         label_key(x) == rest_key for x in self.v.concepts[hit].labels
@@ -482,7 +520,7 @@ class _Parser:
                         set_chapter(hit, (a, b))
                         i += 1
                     else:
-                        set_chapter(hit, (a, a + m.end()))
+                        set_chapter(hit, (a, m.end()))
                         pieces[i] = rest
                     continue
             if topics_first and pending:
@@ -509,6 +547,8 @@ class _Parser:
                 starts = [a] + [e for e in ends[:-1]]
                 found = False
                 for st in starts[1:]:
+                    if b - st > self.v.longest_citable:
+                        continue  # too long to name a chapter
                     st0 = self.trim(st, b)[0]
                     hit = self.v.find(
                         work, self.s[st0:b], strict_only=True, direct=True, level="chapter"
@@ -530,7 +570,7 @@ class _Parser:
                 add_topic(hit, a, pieces[j][1])
                 i = j + 1
                 continue
-            key = label_key(text)
+            key = label_key(self.s[a:b])
             if not key or key in _CONNECTORS or key == "guideline":
                 if key == "guideline" and pending and pending_span and not used:
                     pending_span = (pending_span[0], b)  # "Knee and Leg Chapter Guidelines"
@@ -600,21 +640,25 @@ class _Parser:
             re.finditer(r"\s+((?:19|20)\d\d)\b(?:\s+Guidelines\b)?(?=\s*(?:[,.;]|$))", self.s[a:b])
         )
         heads: list[tuple[int, int, int, str | None]] = []  # start, year end, year, iri
+        # where a next head may start ("..., and <Work>", "; <Work>"): found once, looked up
+        # per year, so a sentence naming thousands of works stays linear
+        joins = [(a + x.start(), a + x.end())
+                 for x in re.finditer(r",?\s+and\s+|;\s*", self.s[a:b])]
+        join_starts = [x0 for x0, _ in joins]
         prev = a
         for m in years:
             ys, ye = a + m.start(), a + m.end()
             if heads:
-                starts = [
-                    a + x.end()
-                    for x in re.finditer(r",?\s+and\s+|;\s*", self.s[a:b])
-                    if prev <= a + x.start() and a + x.end() <= ys
-                ]
+                between = joins[bisect_left(join_starts, prev):bisect_right(join_starts, ys)]
+                starts = [x1 for _, x1 in between if x1 <= ys]
             else:
                 starts = [a]
             if not starts:
                 continue
             chosen, iri = starts[-1], None
             for st in starts:
+                if ys - st > self.v.longest_citable:
+                    continue  # too long to name a work
                 hit = self.v.mtus_heads.get(label_key(self.s[st:ys]))
                 if hit:
                     chosen, iri = st, hit
@@ -710,18 +754,24 @@ class _Parser:
             out.append((_Cite(None, None, u0, u1, url=url), None, False))
             blocked.append((m.start(), m.end()))
         found: list[tuple[int, int, int, Anchor]] = []
+        url_starts = [x0 for x0, _ in blocked]  # in text order, not overlapping
         for k, anchor in enumerate(self.v.anchors("non-MTUS")):
             for m in anchor.pattern.finditer(self.s, a, b):
-                if not any(x0 <= m.start() < x1 for x0, x1 in blocked):
+                u = bisect_right(url_starts, m.start()) - 1
+                if u < 0 or m.start() >= blocked[u][1]:  # not inside a URL
                     found.append((m.start(), m.end(), k, anchor))
         found.sort(key=lambda x: x[:3])
         anchors = [(s0, s1, anchor) for s0, s1, _, anchor in found]
         anchors = [x for k, x in enumerate(anchors) if k == 0 or x[0] >= anchors[k - 1][1]]
         # a work's stretch runs to the next anchor or URL; the rest is free text
         stretches: list[tuple[int, int, int, Anchor]] = []
+        anchor_starts = [x[0] for x in anchors]  # sorted
         for s0, s1, work in anchors:
+            k = bisect_right(anchor_starts, s0)
+            u = bisect_left(url_starts, s1)
             end = min(
-                [x[0] for x in anchors if x[0] > s0] + [x0 for x0, _ in blocked if x0 >= s1] + [b]
+                ([anchor_starts[k]] if k < len(anchor_starts) else [])
+                + ([url_starts[u]] if u < len(url_starts) else []) + [b]
             )
             stretches.append((s0, s1, self.strip_connector(s1, end), work))
         covered = sorted(blocked + [(s0, e) for s0, _, e, _ in stretches])

@@ -161,13 +161,28 @@ def _collapsed(raw: str) -> tuple[str, list[int]]:
     return text, where[lead:lead + len(text)]
 
 
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
+_LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS))
+
+
+def _word_before(text: str, start: int, end: int) -> str:
+    """The letters and dots just before ``end`` (not before ``start``), read backwards only
+    as far as an abbreviation can be long, so a long "sentence" is not rescanned per dot."""
+    i = end
+    while i > start and text[i - 1] in _WORD_CHARS:
+        i -= 1
+        if end - i > _LONGEST_ABBREVIATION:
+            break
+    return text[i:end]
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     """Sentence ranges of a collapsed paragraph (abbreviations such as "e.g." do not end one)."""
     ranges: list[tuple[int, int]] = []
     start = 0
     for m in re.finditer(r"[.!?][\"')]?(?= +[\"'(]?[A-Z0-9])", text):
-        word = re.search(r"([A-Za-z.]+)$", text[start:m.start()])
-        if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+        word = _word_before(text, start, m.start())
+        if word and (word.lower() in _ABBREVIATIONS or len(word) == 1):
             continue
         ranges.append((start, m.end()))
         start = m.end()

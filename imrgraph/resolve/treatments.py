@@ -177,7 +177,8 @@ _FREQ_PER_WEEK = re.compile(
 _FREQ_N_BY_M = re.compile(
     rf"\b{_N}\s*(?:x|times)\s*{_N}\b(?!\s*(?:mg|mcg|%|hours?|days?|months?|a\s+day|per\s+day))"
     rf"(?:\s*(?:{_WEEK}|visits?|sessions?))?")
-_FREQ_DAILY = re.compile(rf"\b(?:daily|every\s+day|7\s*days\s*a\s*week)\b.*?\b{_N}\s*{_WEEK}")
+_DAILY = re.compile(r"\b(?:daily|every\s+day|7\s*days\s*a\s*week)\b")
+_N_WEEKS = re.compile(rf"\b{_N}\s*{_WEEK}")
 _SESSIONS = re.compile(  # "12 sessions", "6 additional acupuncture visits"
     rf"\b{_N}\s*(?:[a-z]+\s+){{0,3}}?(sessions?|visits?|treatments?|appointments?)\b")
 _SESSIONS_OF = re.compile(r"\b(\d+)\s+(sessions?|visits?)\s+of\b")
@@ -210,9 +211,25 @@ def _upper(low: str, high: str | None) -> int:
     return int(high) if high else int(low)
 
 
-def _blank(text: str, m: re.Match[str]) -> str:
+def _blank(text: str, start: int, end: int) -> str:
     """Remove a match so a later, looser pattern does not read the same numbers again."""
-    return text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _daily_for_weeks(text: str) -> tuple[int, re.Match[str]] | None:
+    """ "daily for 6 weeks": where the daily word starts, and the first week count after it on
+    its line.  Read in one pass: when the first count after a daily word lies on a later line,
+    no daily word before that line can have one, so the search goes on from there."""
+    pos = 0
+    while day := _DAILY.search(text, pos):
+        line_end = text.find("\n", day.end())
+        weeks = _N_WEEKS.search(text, day.end())
+        if weeks is None:
+            return None
+        if line_end < 0 or weeks.start() < line_end:
+            return day.start(), weeks
+        pos = text.rfind("\n", 0, weeks.start()) + 1
+    return None
 
 
 def _unit_word(word: str) -> str:
@@ -223,13 +240,14 @@ def _read_course(text: str, c: TreatmentClassification, count_unit: str) -> None
     """Frequency, duration and visit counts of a course of treatment (not of a medication)."""
     if m := _FREQ_PER_WEEK.search(text):
         c.sessions_per_week, c.weeks = _upper(m[1], m[2]), _upper(m[3], m[4])
-        text = _blank(text, m)
-    elif m := _FREQ_DAILY.search(text):
+        text = _blank(text, m.start(), m.end())
+    elif daily := _daily_for_weeks(text):
+        start, m = daily
         c.sessions_per_week, c.weeks = 7, _upper(m[1], m[2])
-        text = _blank(text, m)
+        text = _blank(text, start, m.end())
     elif m := _FREQ_N_BY_M.search(text):
         c.sessions_per_week, c.weeks = _upper(m[1], m[2]), _upper(m[3], m[4])
-        text = _blank(text, m)
+        text = _blank(text, m.start(), m.end())
     if m := _SESSIONS_OF.search(text) or _SESSIONS.search(text):
         if m.re is _SESSIONS_OF:
             c.quantity, c.unit = int(m[1]), _unit_word(m[2])
@@ -341,11 +359,11 @@ def classify_item(label: str) -> TreatmentClassification:
         if not drug_matches and strength:
             c.medication_name = label[:strength.start()].strip(" ,;:-") or None
         # numbers inside drug names ("Tylenol #3") are not counts
-        bare = label
+        bare = list(label)  # one copy, however many drugs the label names
         for m in drug_matches:
             start, end = toks[m.start][1], toks[m.end - 1][2]
-            bare = bare[:start] + " " * (end - start) + bare[end:]
-        _read_medication(label, _numberise(bare), c, count_unit)
+            bare[start:end] = " " * (end - start)
+        _read_medication(label, _numberise("".join(bare)), c, count_unit)
     else:
         _read_course(text, c, count_unit)
     return c
