@@ -112,21 +112,11 @@ def test_anonymous_write_is_a_clear_error(pushed: Any, local: st.LetterStore,
     assert "\n" not in str(err.value)
 
 
-#: Queries Virtuoso 7.2 answers right only with some query plans (they change with its
-#: statistics after a load): co-citation at chapter level at times loses a few pairs, from a
-#: mis-join of its two DISTINCT sub-selects.  Not yet rewritten; tracked in issue 15.
-PLAN_DEPENDENT = {"co-citation"}
-
-
 @pytest.mark.parametrize("case", query_cases(), ids=ids)
 def test_virtuoso_queries_equal_local(pushed: Any, local: st.LetterStore,
                                       reader: RemoteEndpoint,
-                                      case: tuple[str, dict[str, str]],
-                                      request: pytest.FixtureRequest) -> None:
+                                      case: tuple[str, dict[str, str]]) -> None:
     name, values = case
-    if name in PLAN_DEPENDENT and not values:
-        request.applymarker(pytest.mark.xfail(reason="Virtuoso plan-dependent mis-join",
-                                              strict=False))
     query = named_queries()[name]
     here = run(query, local, values)
     there = run(query, reader, values)
