@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from imrgraph.errors import ImrgraphError, UsageError
+from imrgraph.errors import (
+    ImrgraphError,
+    QueryParameterError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from imrgraph import api
@@ -58,18 +62,43 @@ class ApiChoice(click.Choice):
         return tuple(sorted(values) if isinstance(values, dict) else values)
 
 
+#: The exit code of each library error type: the first of an error's classes (most specific
+#: first) found here decides.  0 is success; 1 an input rejected, SHACL violations or a failed
+#: request (the commands exit 1 themselves for violations); 2 a usage error (click's own too).
+EXIT_CODES: dict[type[ImrgraphError], int] = {UsageError: 2, ImrgraphError: 1}
+
+
+def exit_code(error: ImrgraphError) -> int:
+    """The exit code for a library error (see :data:`EXIT_CODES`)."""
+    return next(EXIT_CODES[cls] for cls in type(error).__mro__ if cls in EXIT_CODES)
+
+
+def error_message(error: ImrgraphError, command: click.Command | None = None) -> str:
+    """The one line a library error becomes: its message, and for a usage error about one
+    parameter, how to give that parameter on the command line (the library does not know)."""
+    message = f"imrgraph: error: {error}"
+    if isinstance(error, QueryParameterError) and error.missing:
+        return f"{message} (give it as --param {error.parameter}=VALUE)"
+    if isinstance(error, UsageError) and error.parameter and command is not None:
+        options = [opt for param in command.params if isinstance(param, click.Option)
+                   and param.name == error.parameter for opt in param.opts]
+        if options:
+            return f"{message} (option {max(options, key=len)})"
+    return message
+
+
 class Group(click.Group):
-    """The command group: library errors become one line on stderr and an exit code."""
+    """The command group: library errors become one line on stderr and an exit code, here
+    only.  Any other exception is a bug and keeps its traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except UsageError as exc:
-            click.echo(f"imrgraph: error: {exc}", err=True)
-            ctx.exit(2)
         except ImrgraphError as exc:
-            click.echo(f"imrgraph: error: {exc}", err=True)
-            ctx.exit(1)
+            name = ctx.invoked_subcommand
+            command = self.get_command(ctx, name) if name else None
+            click.echo(error_message(exc, command), err=True)
+            ctx.exit(exit_code(exc))
 
 
 def parse_params(params: tuple[str, ...]) -> dict[str, str]:
@@ -77,7 +106,7 @@ def parse_params(params: tuple[str, ...]) -> dict[str, str]:
     values: dict[str, str] = {}
     for p in params:
         if "=" not in p:
-            raise UsageError(f"--param takes key=value, got {p!r}")
+            raise UsageError(f"--param takes key=value, got {p!r}", "params")
         key, value = p.split("=", 1)
         values[key.strip()] = value
     return values

@@ -113,7 +113,8 @@ def runner(source: Source, engine: str | None = None) -> Runner:
 def _engine(engine: str | None) -> str:
     engine = engine or DEFAULT_GRAPH_ENGINE
     if engine not in GRAPH_ENGINES:
-        raise UsageError(f"unknown query engine {engine!r} ({', '.join(GRAPH_ENGINES)})")
+        raise UsageError(f"unknown query engine {engine!r} ({', '.join(GRAPH_ENGINES)})",
+                         "engine")
     return engine
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 
+from imrgraph.errors import UsageError
 from imrgraph.outputs import write_atomic
 from imrgraph.viz.network import (
     GUIDELINE,
@@ -205,7 +206,8 @@ def draw_losses(graph: nx.Graph, png: Path | None, svg: Path | None, *, party: s
     ``party``: a key of network.PARTY_KEYS) for the category, k overturned.  Colour: k/n; cells
     with n < SMALL_N faded.  Returns the row and column node ids drawn."""
     if party not in PARTY_KEYS:
-        raise ValueError(f"party must be one of {', '.join(PARTY_KEYS)}")
+        raise UsageError(f"party must be one of {', '.join(PARTY_KEYS)}, got {party!r}",
+                         "party")
     plt = _matplotlib()
     from matplotlib.colors import Normalize
     from matplotlib.patches import Rectangle
