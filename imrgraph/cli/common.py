@@ -56,10 +56,14 @@ class ApiChoice(click.Choice):
     def __init__(self, name: str, case_sensitive: bool = True) -> None:
         self.values, self.case_sensitive = ApiValue(name), case_sensitive
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[Any, ...]:
         values = self.values()
         return tuple(sorted(values) if isinstance(values, dict) else values)
+
+    @choices.setter
+    def choices(self, value: tuple[Any, ...]) -> None:
+        raise AttributeError("an ApiChoice's choices are the api constant's values")
 
 
 #: The exit code of each library error type: the first of an error's classes (most specific
@@ -275,8 +279,8 @@ def output_file(output: str | Path, suffix: str = "") -> Iterator[Path]:
         yield Path(tmp)
         with open(tmp, "rb") as data:
             sys.stdout.flush()
-            shutil.copyfileobj(data, click.get_binary_stream("stdout"))
-            click.get_binary_stream("stdout").flush()
+            shutil.copyfileobj(data, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -291,7 +295,7 @@ def input_file(name: str, suffix: str) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix="imrgraph-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(click.get_binary_stream("stdin"), out)
+            shutil.copyfileobj(sys.stdin.buffer, out)
         yield Path(tmp)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -301,9 +305,9 @@ def write_output(output: str, data: bytes | str) -> None:
     """Text or bytes to a file (atomically) or, for ``-``, to standard output."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if output == STDIO:
-        stream = click.get_binary_stream("stdout")
-        stream.write(raw)
-        stream.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
         return
     from imrgraph import api  # lazily, see ApiValue
 
@@ -313,7 +317,7 @@ def write_output(output: str, data: bytes | str) -> None:
 def read_input(name: str) -> str:
     """A text file's contents, or standard input's for ``-``."""
     if name == STDIO:
-        return click.get_text_stream("stdin").read()
+        return sys.stdin.read()
     try:
         return Path(name).read_text(encoding="utf-8")
     except OSError as exc:

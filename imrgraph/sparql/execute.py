@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
+from rdflib.query import ResultRow
 
 from imrgraph.errors import UsageError
 from imrgraph.outputs import RDF_FORMATS, load_graph
@@ -24,7 +25,13 @@ from imrgraph.remote import RemoteEndpoint
 from imrgraph.sparql.named import NamedQuery, as_query, bind_parameters
 from imrgraph.sparql.results import QueryResult, RdfResult
 from imrgraph.store.letterstore import LetterStore
-from imrgraph.store.oxi import memory_store, oxigraph_value, python_value, to_oxigraph
+from imrgraph.store.oxi import (
+    memory_store,
+    oxigraph_value,
+    python_value,
+    to_oxigraph,
+    to_quads,
+)
 
 #: Engines for in-memory graphs: "oxigraph" copies the graph into an in-memory pyoxigraph
 #: store and runs the query there (the store's engine, fast at any size); "rdflib" runs
@@ -79,8 +86,7 @@ def construct(query: NamedQuery | str, source: Source, params: Mapping[str, str]
             return RdfResult(backend.construct(text))
         if isinstance(backend, Graph):
             answer = backend.query(text).graph or Graph()
-            return RdfResult([ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-                              for s, p, o in answer])  # type: ignore[arg-type]
+            return RdfResult([quad.triple for quad in to_quads(answer)])
         result = _oxigraph_query(backend, text, named.name)
         assert isinstance(result, ox.QueryTriples)
         return RdfResult(list(result))
@@ -191,7 +197,8 @@ def on_rdflib(graph: Graph, text: str) -> QueryResult:
     if result.type == "ASK":
         return QueryResult(columns=["ask"], rows=[[bool(result.askAnswer)]])
     columns = [str(v) for v in (result.vars or [])]
-    rows = [[python_value(row[i]) for i in range(len(columns))] for row in result]
+    rows = [[python_value(row[i]) for i in range(len(columns))]
+            for row in result if isinstance(row, ResultRow)]  # a SELECT's rows are all rows
     return QueryResult(columns=columns, rows=rows)
 
 
