@@ -131,13 +131,13 @@ def open_output(path: str | Path) -> Iterator[BinaryIO]:
         yield stream
 
 
-def write_output(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
+def write_output(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
     """Call ``write`` with a binary stream onto ``path`` (see :func:`open_output`)."""
     with open_output(path) as stream:
         write(stream)
 
 
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: str | Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` with a file path whose content ends up at ``path``: a temporary file
     beside a regular file then renamed over it; for standard output, a descriptor, a FIFO or
     a device, a temporary file elsewhere then copied through (never a half-written file)."""

@@ -472,7 +472,7 @@ def _parse_item(
     label = heading
     original = authorised = None
     raw_heading = text[h_start:colon]
-    partial_patterns = (_PARTIAL_AUTHORISED, _PARTIAL_OTHER)
+    partial_patterns: tuple[re.Pattern[str], ...] = (_PARTIAL_AUTHORISED, _PARTIAL_OTHER)
     if len(raw_heading) > MAX_PARTIAL_HEADING:
         partial_patterns = ()
         warnings.append(f"item {number}: heading of {len(raw_heading):,} characters (limit "

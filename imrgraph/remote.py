@@ -115,7 +115,8 @@ class Endpoints:
         """A server root gets Oxigraph's /query, /update, /store; Virtuoso's /sparql (or
         /sparql-auth) takes updates itself beside /sparql-graph-crud (-auth); any other query
         URL gets the siblings update and store."""
-        url, update, graph_store = (redact(u) if u else u for u in (url, update, graph_store))
+        url = redact(url)
+        update, graph_store = (redact(u) if u else u for u in (update, graph_store))
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UsageError(f"endpoint must be an http(s) URL, got {url!r}")
@@ -272,7 +273,7 @@ class _Handler(urllib.request.HTTPHandler):
         self._settings, self._watch = settings, watch
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(functools.partial(  # type: ignore[arg-type]
+        return self.do_open(functools.partial(
             _Connection, connect_timeout=self._settings.connect_timeout,
             read_timeout=self._settings.read_timeout, watch=self._watch), req)
 
@@ -283,10 +284,10 @@ class _SecureHandler(urllib.request.HTTPSHandler):
         self._settings, self._watch = settings, watch
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(functools.partial(  # type: ignore[arg-type]
+        return self.do_open(functools.partial(
             _SecureConnection, connect_timeout=self._settings.connect_timeout,
             read_timeout=self._settings.read_timeout, watch=self._watch), req,
-            context=self._context)
+            context=getattr(self, "_context", None))  # HTTPSHandler keeps its SSL context
 
 
 class _Credentials(urllib.request.HTTPPasswordMgr):
@@ -326,7 +327,7 @@ class _DigestHandler(urllib.request.HTTPDigestAuthHandler):
         if not challenge.lower().startswith("digest"):
             return None  # basic or bearer refused: the caller reports the 401
         self._challenge = urllib.request.parse_keqv_list(
-            filter(None, urllib.request.parse_http_list(challenge.split(" ", 1)[1])))
+            [part for part in urllib.request.parse_http_list(challenge.split(" ", 1)[1]) if part])
         return super().http_error_401(req, fp, code, msg, headers)
 
 
@@ -668,13 +669,13 @@ class RemoteEndpoint:
         out: dict[str, LetterInfo] = {}
         for g, sha, n in rows:
             if g is not None and str(g) != str(SHARED_GRAPH):
-                out[str(g)] = LetterInfo(str(g), str(sha), int(n))  # type: ignore[arg-type]
+                out[str(g)] = LetterInfo(str(g), str(sha), int(str(n)))
         return out
 
     def graph_size(self, graph: str) -> int:
         _, rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
                               union=False)
-        return int(rows[0][0]) if rows and rows[0][0] is not None else 0  # type: ignore[arg-type]
+        return int(str(rows[0][0])) if rows and rows[0][0] is not None else 0
 
     # -- loading
 
@@ -752,7 +753,7 @@ def _check_arrived(remote: RemoteEndpoint, sent: Mapping[str, LetterInfo],
         raise RemoteError(
             f"{redact(remote.endpoints.graph_store)} accepted {len(sent)} letter graph(s) but "
             f"holds {len(sent) - len(missing)} of them as sent (first missing: {missing[0]}); "
-            "the server may ignore N-Quads POSTed to its graph store: try --method put")
+            "the server may ignore N-Quads POSTed to its graph store: push with the put method")
     if shared_size is not None and remote.graph_size(str(SHARED_GRAPH)) != shared_size:
         raise RemoteError(f"{redact(remote.endpoints.graph_store)} accepted the shared graph "
                           f"<{SHARED_GRAPH}> but does not hold its {shared_size} triples")

@@ -24,6 +24,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
+from imrgraph.errors import MissingDependencyError, UsageError
 from imrgraph.resources import files
 from imrgraph.vocab import SH
 
@@ -166,11 +167,12 @@ def _top_level_results(report: Graph) -> list[Node]:
 
 def engine_in_use(engine: str = "auto") -> str:
     if engine not in ENGINES:
-        raise ValueError(f"unknown SHACL engine {engine!r} ({', '.join(ENGINES)})")
+        raise UsageError(f"unknown SHACL engine {engine!r} ({', '.join(ENGINES)})", "engine")
     if engine == "auto":
         return "turbo" if _turbo_shapes() is not None else "pyshacl"
     if engine == "turbo" and _turbo_shapes() is None:
-        raise ValueError("SHACL engine 'turbo' needs the pyshacl-turbo package")
+        raise MissingDependencyError("SHACL engine 'turbo' needs the pyshacl-turbo package "
+                                     "(pip install pyshacl-turbo)", "pyshacl-turbo")
     return engine
 
 
@@ -197,6 +199,7 @@ def validate_graph(data: Graph, engine: str = "auto", shapes: Graph | None = Non
         chosen = "pyshacl"
     if chosen == "turbo":
         compiled = _turbo_shapes() if shapes is None else _compile_turbo(shapes)
+        assert compiled is not None  # engine_in_use chose turbo: it is installed
         conforms, report, _ = compiled.validate(
             data, inference="none", allow_warnings=True, abort_on_first=False)
     else:

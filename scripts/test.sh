@@ -37,4 +37,5 @@ if [ ! -d "$SUITE/core" ]; then
   rm -rf "$tmp"
 fi
 .venv/bin/ruff check imrgraph tests bench
+.venv/bin/mypy  # the files and settings are in pyproject.toml [tool.mypy]
 .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,5 +1,6 @@
 """The wheel carries ontology/, shapes/, queries/ and the package data files (the HTML page's
-markup, style and script; the synthetic-letter tables), so imrgraph works from any directory."""
+markup, style and script; the synthetic-letter tables) and the py.typed marker, so imrgraph
+works from any directory and type checkers read its annotations."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def test_wheel_contains_vocabularies_shapes_and_queries(tmp_path: Path) -> None:
                    if p.suffix in (".html", ".css", ".json")}
     assert {"imrgraph/report/template.html", "imrgraph/report/report.css",
             "imrgraph/report/bands.json"} <= report_data <= names, sorted(report_data - names)
+    # PEP 561: the marker that tells type checkers the installed package has inline types
+    assert "imrgraph/py.typed" in names
 
 
 def test_installed_package_finds_its_data_outside_the_checkout(tmp_path: Path) -> None:

@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from imrgraph.errors import ImrgraphError, UsageError
+from imrgraph.errors import (
+    ImrgraphError,
+    QueryParameterError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from imrgraph import api
@@ -52,24 +56,53 @@ class ApiChoice(click.Choice):
     def __init__(self, name: str, case_sensitive: bool = True) -> None:
         self.values, self.case_sensitive = ApiValue(name), case_sensitive
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[Any, ...]:
         values = self.values()
         return tuple(sorted(values) if isinstance(values, dict) else values)
 
+    @choices.setter
+    def choices(self, value: tuple[Any, ...]) -> None:
+        raise AttributeError("an ApiChoice's choices are the api constant's values")
+
+
+#: The exit code of each library error type: the first of an error's classes (most specific
+#: first) found here decides.  0 is success; 1 an input rejected, SHACL violations or a failed
+#: request (the commands exit 1 themselves for violations); 2 a usage error (click's own too).
+EXIT_CODES: dict[type[ImrgraphError], int] = {UsageError: 2, ImrgraphError: 1}
+
+
+def exit_code(error: ImrgraphError) -> int:
+    """The exit code for a library error (see :data:`EXIT_CODES`)."""
+    return next(EXIT_CODES[cls] for cls in type(error).__mro__ if cls in EXIT_CODES)
+
+
+def error_message(error: ImrgraphError, command: click.Command | None = None) -> str:
+    """The one line a library error becomes: its message, and for a usage error about one
+    parameter, how to give that parameter on the command line (the library does not know)."""
+    message = f"imrgraph: error: {error}"
+    if isinstance(error, QueryParameterError) and error.missing:
+        return f"{message} (give it as --param {error.parameter}=VALUE)"
+    if isinstance(error, UsageError) and error.parameter and command is not None:
+        options = [opt for param in command.params if isinstance(param, click.Option)
+                   and param.name == error.parameter for opt in param.opts]
+        if options:
+            return f"{message} (option {max(options, key=len)})"
+    return message
+
 
 class Group(click.Group):
-    """The command group: library errors become one line on stderr and an exit code."""
+    """The command group: library errors become one line on stderr and an exit code, here
+    only.  Any other exception is a bug and keeps its traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except UsageError as exc:
-            click.echo(f"imrgraph: error: {exc}", err=True)
-            ctx.exit(2)
         except ImrgraphError as exc:
-            click.echo(f"imrgraph: error: {exc}", err=True)
-            ctx.exit(1)
+            name = ctx.invoked_subcommand
+            command = self.get_command(ctx, name) if name else None
+            click.echo(error_message(exc, command), err=True)
+            ctx.exit(exit_code(exc))
 
 
 def parse_params(params: tuple[str, ...]) -> dict[str, str]:
@@ -77,7 +110,7 @@ def parse_params(params: tuple[str, ...]) -> dict[str, str]:
     values: dict[str, str] = {}
     for p in params:
         if "=" not in p:
-            raise UsageError(f"--param takes key=value, got {p!r}")
+            raise UsageError(f"--param takes key=value, got {p!r}", "params")
         key, value = p.split("=", 1)
         values[key.strip()] = value
     return values
@@ -246,8 +279,8 @@ def output_file(output: str | Path, suffix: str = "") -> Iterator[Path]:
         yield Path(tmp)
         with open(tmp, "rb") as data:
             sys.stdout.flush()
-            shutil.copyfileobj(data, click.get_binary_stream("stdout"))
-            click.get_binary_stream("stdout").flush()
+            shutil.copyfileobj(data, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -262,7 +295,7 @@ def input_file(name: str, suffix: str) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix="imrgraph-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(click.get_binary_stream("stdin"), out)
+            shutil.copyfileobj(sys.stdin.buffer, out)
         yield Path(tmp)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -272,9 +305,9 @@ def write_output(output: str, data: bytes | str) -> None:
     """Text or bytes to a file (atomically) or, for ``-``, to standard output."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if output == STDIO:
-        stream = click.get_binary_stream("stdout")
-        stream.write(raw)
-        stream.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
         return
     from imrgraph import api  # lazily, see ApiValue
 
@@ -284,7 +317,7 @@ def write_output(output: str, data: bytes | str) -> None:
 def read_input(name: str) -> str:
     """A text file's contents, or standard input's for ``-``."""
     if name == STDIO:
-        return click.get_text_stream("stdin").read()
+        return sys.stdin.read()
     try:
         return Path(name).read_text(encoding="utf-8")
     except OSError as exc:

@@ -419,9 +419,10 @@ def reasons(run: Runner, overall: dict[str, Any]) -> Section:
         items[r["reason"]].add((r["document"], r["item"]))
         side[r["reason"]] = r["outcome"]
     totals = {"Upheld": int(overall["upheld"]), "Overturned": int(overall["overturned"])}
-    rows = [{"reason": reason, "side": side[reason], "items": len(found),
-             "share": Proportion(len(found), totals[side[reason]])}
-            for reason, found in items.items()]
+    rows: list[dict[str, Any]] = [
+        {"reason": reason, "side": side[reason], "items": len(found),
+         "share": Proportion(len(found), totals[side[reason]])}
+        for reason, found in items.items()]
     rows.sort(key=lambda r: (r["side"] != "Upheld", -r["items"], r["reason"]))
     by_reason = Table(
         "reason-shares", "Reasons the expert reviewers gave", [

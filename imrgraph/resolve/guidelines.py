@@ -179,13 +179,12 @@ class GuidelineIndex:
             value = v(iri, prop)
             return str(value) if value is not None else None
 
-        priority = v(iri, IMR.matchPriority)
         return Cue(
             iri=iri,
             context=str(v(iri, IMR.cueContext)),
             pattern=rx(IMR.pattern),
             work=str(v(iri, IMR.cuedWork)),
-            priority=int(priority) if priority is not None else 0,
+            priority=self.skos.integer(iri, IMR.matchPriority),
             default=bool(v(iri, IMR.defaultCue)),
             edition_cue=rx(IMR.editionCue),
             edition_from_cue=text(IMR.editionFromCue),
@@ -582,7 +581,7 @@ class _Parser:
                 hits = [self.v.find(scopes()[0], self.s[p0:p1]) for p0, p1 in parts]
                 if all(hits):
                     for h, (p0, p1) in zip(hits, parts, strict=True):
-                        add_topic(h, p0, p1)  # type: ignore[arg-type]
+                        add_topic(h, p0, p1)
                     i += 1
                     continue
             add_topic(None, a, b)
@@ -682,7 +681,8 @@ class _Parser:
                 m = re.search(r",?\s+and\s+$|;\s*$", self.s[ye:nxt])
                 end = ye + m.start() if m else nxt
             head_end = hs + len(self.s[hs:ye].rstrip())
-            name_end = hs + re.search(r"\s+(?:19|20)\d\d", self.s[hs:ye]).start()
+            year_at = re.search(r"\s+(?:19|20)\d\d", self.s[hs:ye])
+            name_end = hs + (year_at.start() if year_at else ye - hs)
             edition = str(year)
             if iri is None:  # a work the vocabulary lacks: one node for all it names
                 hs, end = self.trim(hs, end)
@@ -719,7 +719,8 @@ class _Parser:
         for k, st in enumerate(starts):
             en = starts[k + 1] if k + 1 < len(starts) else b
             p0, p1 = self.trim(st, en)
-            num = re.match(r"\d+(?:\.\d+)*", self.s[p0:p1]).group(0)
+            number = re.match(r"\d+(?:\.\d+)*", self.s[p0:p1])
+            num = number.group(0) if number else ""
             hit = self.v.by_notation(work, num) or self.v.find(work, self.s[p0:p1])
             out.append(_Cite(hit, None if hit else work, p0, p1, section=(p0, p1)))
         return out

@@ -31,6 +31,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from imrgraph.errors import DataError
 from imrgraph.records import GuidelineCitation
 from imrgraph.resources import data_dir
 from imrgraph.vocab import IMR
@@ -108,7 +109,7 @@ def duplicates(labels: dict[URIRef, str]) -> dict[str, list[URIRef]]:
 
 def generate(guidelines: Path, labels: Path) -> str:
     """The text of ``labels`` regenerated: its hand-written triples kept, the rest derived from
-    ``guidelines``.  Raises ValueError when two concepts would share a display label."""
+    ``guidelines``.  Raises DataError when two concepts would share a display label."""
     hand = Graph().parse(labels, format="turtle") if labels.exists() else Graph()
     graph = Graph().parse(guidelines, format="turtle")
     kept = sorted((s, p, o) for p in HAND_WRITTEN for s, o in hand.subject_objects(p))
@@ -126,7 +127,7 @@ def generate(guidelines: Path, labels: Path) -> str:
                   if level in up]
         out.append(f"<{concept}> " + " ;\n    ".join(lines) + " .\n")
     if clash := duplicates(names):
-        raise ValueError("display labels shared by several concepts: " + "; ".join(
+        raise DataError("display labels shared by several concepts: " + "; ".join(
             f"{label!r}: {', '.join(map(str, cs))}" for label, cs in sorted(clash.items())))
     return "".join(out)
 

@@ -209,7 +209,7 @@ def _guideline_mask(text: str, scheme: ReasonScheme) -> list[bool]:
         if any(c.search(sentence) for c in scheme.boilerplate):
             mask[start:end] = [True] * (end - start)
             continue
-        hits = [m for c in scheme.guideline_text if (m := c.search(sentence))]
+        hits = [hit for c in scheme.guideline_text if (hit := c.search(sentence))]
         turns = any(c.search(sentence) for c in scheme.case)
         if not hits:
             if summary and not turns:
@@ -219,8 +219,8 @@ def _guideline_mask(text: str, scheme: ReasonScheme) -> list[bool]:
             continue
         first = min(hits, key=lambda m: m.start())
         stop = len(sentence)
-        applying = [m.start() for c in scheme.applying
-                    if (m := c.search(sentence, first.end()))]
+        applying = [cut.start() for c in scheme.applying
+                    if (cut := c.search(sentence, first.end()))]
         if applying:
             stop = min(applying)
         mask[start + first.start():start + stop] = [True] * (stop - first.start())

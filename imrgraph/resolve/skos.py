@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from imrgraph.resources import data_dir
@@ -128,6 +128,11 @@ class SkosIndex:
     def value(self, subject: str, prop: URIRef) -> Node | None:
         """One value of an annotation property (imr:countUnit, imr:mtus, ...), or None."""
         return self.graph.value(URIRef(subject), prop)
+
+    def integer(self, subject: str, prop: URIRef, default: int = 0) -> int:
+        """An integer annotation (imr:matchPriority), or ``default`` when it is not stated."""
+        value = self.graph.value(URIRef(subject), prop)
+        return int(value) if isinstance(value, Literal) else default
 
     def members(self, collection: str) -> set[str]:
         """Members of a skos:Collection (tx:drugs)."""

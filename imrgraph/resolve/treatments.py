@@ -102,8 +102,7 @@ class _Vocabulary:
                 concept = skos.concepts[c]
                 self.pref[c] = concept.pref or c
                 self.broader[c] = list(concept.broader)
-                prio = skos.value(c, IMR.matchPriority)
-                self.priority[c] = int(prio) if prio is not None else 0
+                self.priority[c] = skos.integer(c, IMR.matchPriority)
                 unit = skos.value(c, IMR.countUnit)
                 if unit is not None:
                     self.count_unit[c] = str(unit)

@@ -19,6 +19,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.query import ResultRow
 
 from imrgraph.errors import UsageError
 from imrgraph.outputs import RDF_FORMATS, load_graph
@@ -26,7 +27,13 @@ from imrgraph.remote import RemoteEndpoint
 from imrgraph.sparql.named import NamedQuery, as_query, bind_parameters
 from imrgraph.sparql.results import QueryResult, RdfResult
 from imrgraph.store.letterstore import LetterStore
-from imrgraph.store.oxi import memory_store, oxigraph_value, python_value, to_oxigraph
+from imrgraph.store.oxi import (
+    memory_store,
+    oxigraph_value,
+    python_value,
+    to_oxigraph,
+    to_quads,
+)
 
 #: Engines for in-memory graphs: "oxigraph" copies the graph into an in-memory pyoxigraph
 #: store and runs the query there (the store's engine, fast at any size); "rdflib" runs
@@ -82,8 +89,7 @@ def construct(query: NamedQuery | str, source: Source, params: Mapping[str, str]
             return RdfResult(backend.construct(text))
         if isinstance(backend, Graph):
             answer = _rdflib_query(backend, text, named.name).graph or Graph()
-            return RdfResult([ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-                              for s, p, o in answer])  # type: ignore[arg-type]
+            return RdfResult([quad.triple for quad in to_quads(answer)])
         result = _oxigraph_query(backend, text, named.name)
         assert isinstance(result, ox.QueryTriples)
         return RdfResult(list(result))
@@ -116,7 +122,8 @@ def runner(source: Source, engine: str | None = None) -> Runner:
 def _engine(engine: str | None) -> str:
     engine = engine or DEFAULT_GRAPH_ENGINE
     if engine not in GRAPH_ENGINES:
-        raise UsageError(f"unknown query engine {engine!r} ({', '.join(GRAPH_ENGINES)})")
+        raise UsageError(f"unknown query engine {engine!r} ({', '.join(GRAPH_ENGINES)})",
+                         "engine")
     return engine
 
 
@@ -225,7 +232,8 @@ def on_rdflib(graph: Graph, text: str, name: str = "query") -> QueryResult:
     if result.type == "ASK":
         return QueryResult(columns=["ask"], rows=[[bool(result.askAnswer)]])
     columns = [str(v) for v in (result.vars or [])]
-    rows = [[python_value(row[i]) for i in range(len(columns))] for row in result]
+    rows = [[python_value(row[i]) for i in range(len(columns))]
+            for row in result if isinstance(row, ResultRow)]  # a SELECT's rows are all rows
     return QueryResult(columns=columns, rows=rows)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from imrgraph.errors import UsageError
+from imrgraph.errors import QueryParameterError, UsageError
 from imrgraph.resources import files
 from imrgraph.sparql.params import check_values
 
@@ -62,13 +62,15 @@ class NamedQuery:
         over a large store can be looked at without fetching every row."""
         if limit is None and not offset:
             return self
-        if limit is not None and limit < 0 or offset is not None and offset < 0:
-            raise UsageError("--limit and --offset must be 0 or more")
+        for name, value in (("limit", limit), ("offset", offset)):
+            if value is not None and value < 0:
+                raise UsageError(f"{name} must be 0 or more, got {value}", name)
         tail = _strip_comments(self.text)
         last_group = tail.rfind("}")
         if re.search(r"\b(LIMIT|OFFSET)\b", tail[last_group + 1:], re.IGNORECASE):
-            raise UsageError(f"query {self.name} has its own LIMIT or OFFSET; "
-                             "--limit and --offset cannot be added to it")
+            raise UsageError(f"query {self.name} has its own LIMIT or OFFSET; no limit or "
+                             "offset can be added to it", "limit" if limit is not None
+                             else "offset")
         page = (f"LIMIT {limit}" if limit is not None else "") + (
             f" OFFSET {offset}" if offset else "")
         return replace(self, text=self.text.rstrip() + "\n" + page.strip() + "\n")
@@ -146,20 +148,23 @@ def load_query(name_or_path: str) -> NamedQuery:
     return queries[name_or_path]
 
 
-def _term(param: Parameter, value: str) -> Node:
+def _term(query: str, param: Parameter, value: str) -> Node:
     try:  # undecodable command-line bytes arrive as lone surrogates, which no query can hold
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise UsageError(f"parameter {param.name} is not valid text (undecodable bytes or "
-                         f"lone surrogates): {value!r}") from None
+        raise QueryParameterError(f"query {query}: parameter {param.name} is not valid text "
+                                  f"(undecodable bytes or lone surrogates): {value!r}", query,
+                                  param.name) from None
     if param.kind == "integer":
         try:
             return Literal(int(value))
         except ValueError:
-            raise UsageError(f"parameter {param.name} must be an integer, got {value!r}") from None
+            raise QueryParameterError(f"query {query}: parameter {param.name} must be an "
+                                      f"integer, got {value!r}", query, param.name) from None
     if param.kind == "iri":
         if _IRI_FORBIDDEN.search(value) or ":" not in value:
-            raise UsageError(f"parameter {param.name} must be an absolute IRI, got {value!r}")
+            raise QueryParameterError(f"query {query}: parameter {param.name} must be an "
+                                      f"absolute IRI, got {value!r}", query, param.name)
         return URIRef(value)
     return Literal(value)
 
@@ -170,14 +175,16 @@ def bind_parameters(query: NamedQuery, values: Mapping[str, str] | None = None) 
     unknown = sorted(set(values) - set(query.parameters))
     if unknown:
         known = ", ".join(sorted(query.parameters)) or "none"
-        raise UsageError(f"query {query.name} has no parameter {', '.join(unknown)} (has: {known})")
+        raise QueryParameterError(f"query {query.name} has no parameter {', '.join(unknown)} "
+                                  f"(has: {known})", query.name, unknown[0])
     check_values(query, values)  # a value outside the header's list is a usage error
     bindings: list[tuple[str, Node]] = []
     for name, param in sorted(query.parameters.items()):
         value = values.get(name, param.default)
         if value is None:
-            raise UsageError(f"query {query.name} needs --param {name}=VALUE ({param.doc})")
-        bindings.append((name, _term(param, value)))
+            raise QueryParameterError(f"query {query.name} needs a value for parameter {name} "
+                                      f"({param.doc})", query.name, name, missing=True)
+        bindings.append((name, _term(query.name, param, value)))
     if not bindings:
         return query.text
     terms = {name: term.n3() for name, term in bindings}

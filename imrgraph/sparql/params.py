@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
-from imrgraph.errors import UsageError
+from imrgraph.errors import QueryParameterError
 from imrgraph.resolve.search import suggest
 
 #: Parameters whose value names a guideline concept (for the "closest names" hint).
@@ -23,9 +23,12 @@ GUIDELINE_PARAMETERS = ("guideline",)
 
 
 class _Parameter(Protocol):
-    name: str
-    kind: str
-    doc: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def doc(self) -> str: ...
 
 
 class _Query(Protocol):
@@ -51,15 +54,17 @@ def accepted_values(param: _Parameter) -> list[str] | None:
 
 
 def check_values(query: _Query, values: Mapping[str, str]) -> None:
-    """Raise UsageError when a value is not one the query's header lists for its parameter."""
+    """Raise QueryParameterError when a value is not one the query's header lists for its
+    parameter."""
     for name, value in values.items():
         param = query.parameters.get(name)
         accepted = accepted_values(param) if param is not None else None
         if accepted is not None and value not in accepted:
             close = difflib.get_close_matches(value, accepted, n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise UsageError(f"query {query.name}: parameter {name} accepts "
-                             f"{' | '.join(accepted)}, not {value!r}{hint}")
+            raise QueryParameterError(f"query {query.name}: parameter {name} accepts "
+                                      f"{' | '.join(accepted)}, not {value!r}{hint}",
+                                      query.name, name)
 
 
 def empty_result_hint(query: _Query, values: Mapping[str, str]) -> str | None:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import pyoxigraph as ox
 from rdflib import Graph
 
-from imrgraph.errors import ImrgraphError, UsageError
+from imrgraph.errors import MissingDependencyError, UsageError
 from imrgraph.outputs import write_text
 from imrgraph.store.oxi import to_rdflib
 from imrgraph.vocab import PREFIXES, bind_prefixes
@@ -73,7 +73,8 @@ class QueryResult:
         try:
             import pandas as pd  # optional: only this method needs it
         except ImportError:
-            raise ImrgraphError(f"pandas is not installed; {PANDAS_INSTALL}") from None
+            raise MissingDependencyError(f"pandas is not installed; {PANDAS_INSTALL}",
+                                         "imrgraph[pandas]") from None
         return pd.DataFrame(self.rows, columns=self.columns)
 
     def to_csv(self, path: str | Path | None = None) -> str | None:

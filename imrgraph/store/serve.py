@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 
-from imrgraph.errors import UsageError
+from imrgraph.errors import MissingDependencyError, UsageError
 from imrgraph.outputs import terminate_as_exit
 from imrgraph.store.letterstore import DB_DIR, META_FILE, REPORT_FILE
 
@@ -222,8 +222,8 @@ class _Oxigraph:
         port = _free_port()
         command = oxigraph_server_command(self._directory, "127.0.0.1", port, self._timeout)
         if command is None:
-            raise UsageError("the Oxigraph CLI (pip install oxigraph) with serve-read-only is "
-                             "not installed; use --engine python")
+            raise MissingDependencyError("the Oxigraph server (pip install oxigraph) is not "
+                                         "installed; the built-in engine needs none", "oxigraph")
         self._port = port
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

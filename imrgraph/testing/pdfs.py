@@ -134,10 +134,12 @@ def render_pdf(text: str, path: str | Path, *, seed: int = 0, encrypt: bool = Tr
     data = buffer.getvalue()
     if encrypt:
         from pypdf import PdfReader, PdfWriter
+        from pypdf.constants import UserAccessPermissions
 
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+        # /P -1340 as the state's letters have it (pypdf stores it modulo 2**32 either way)
         writer.encrypt(user_password="", owner_password=secrets.token_hex(16),
-                       algorithm="AES-128", permissions_flag=-1340)
+                       algorithm="AES-128", permissions_flag=UserAccessPermissions(-1340))
         out = io.BytesIO()
         writer.write(out)
         data = out.getvalue()

@@ -32,7 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from imrgraph.errors import ImrgraphError
+from imrgraph.errors import DataError, UsageError
 
 __all__ = [
     "CitationTruth",
@@ -143,7 +143,7 @@ def _span(entry: dict[str, Any]) -> tuple[int, int]:
 def _check(ok: bool, file: str, reason: str) -> None:
     """A broken table is a packaging bug: say which file and what is wrong."""
     if not ok:
-        raise ImrgraphError(f"imrgraph/testing/data/{file}: {reason}")
+        raise DataError(f"imrgraph/testing/data/{file}: {reason}")
 
 
 _CITATIONS = _toml("citations.toml")
@@ -424,8 +424,8 @@ def _statement(
         else:
             lead = (f"The {who} based their decision on recommendation(s) outside of the MTUS "
                     "Guidelines.")
-        text, cites = _non_mtus(rng, family)
-        return f"{lead} {text}", StatementTruth(party, False, True, tuple(cites))
+        text, non_mtus = _non_mtus(rng, family)
+        return f"{lead} {text}", StatementTruth(party, False, True, tuple(non_mtus))
     sentences: list[str] = []
     cites: list[CitationTruth] = []
     mtus = _mtus_2015(rng, family) if layout == "2015" else None
@@ -578,7 +578,7 @@ def generate_letter(seed: int, index: int) -> tuple[str, str, LetterTruth]:
         sub_text = f" has a subspecialty in {sub}" if sub else ""
         prose = (f" The expert reviewer is Board Certified in {spec}{sub_text} and is licensed "
                  f"to practice in {' and '.join(states)}.")
-        specialties = (spec, sub) if sub else (spec,)
+        specialties: tuple[str, ...] = (spec, sub) if sub else (spec,)
         service = "services"
     else:
         form = "table"
@@ -706,7 +706,9 @@ def generate_with_truth(n: int, seed: int, start: int = 0
                         ) -> Iterator[tuple[str, str, LetterTruth]]:
     """Letters ``start`` .. ``start + n - 1`` of corpus ``seed`` with their ground truth."""
     if n < 0 or start < 0 or start + n > 5_000_000:
-        raise ValueError("n and start must be >= 0 and start + n <= 5,000,000")
+        raise UsageError("a synthetic corpus holds letters 0 to 4,999,999: n and start must "
+                         f"be 0 or more and start + n at most 5,000,000 (got {start} + {n})",
+                         "start")
     for index in range(start, start + n):
         yield generate_letter(seed, index)
 

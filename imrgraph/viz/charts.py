@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from imrgraph.errors import UsageError
 from imrgraph.outputs import write_atomic
 from imrgraph.viz.network import (
     GUIDELINE,
@@ -205,7 +206,8 @@ def draw_losses(graph: nx.Graph, png: Path | None, svg: Path | None, *, party: s
     ``party``: a key of network.PARTY_KEYS) for the category, k overturned.  Colour: k/n; cells
     with n < SMALL_N faded.  Returns the row and column node ids drawn."""
     if party not in PARTY_KEYS:
-        raise ValueError(f"party must be one of {', '.join(PARTY_KEYS)}")
+        raise UsageError(f"party must be one of {', '.join(PARTY_KEYS)}, got {party!r}",
+                         "party")
     plt = _matplotlib()
     from matplotlib.colors import Normalize
     from matplotlib.patches import Rectangle
@@ -230,7 +232,7 @@ def draw_losses(graph: nx.Graph, png: Path | None, svg: Path | None, *, party: s
     for h in heights:
         y_edges.append(y_edges[-1] + h)
 
-    def cell(x: int, i: int, items: int, over: int, bold: bool = False) -> None:
+    def cell(x: float, i: int, items: int, over: int, bold: bool = False) -> None:
         y0, y1 = y_edges[i], y_edges[i + 1]
         if items == 0:
             return
@@ -277,7 +279,7 @@ def draw_losses(graph: nx.Graph, png: Path | None, svg: Path | None, *, party: s
     return rows, cols
 
 
-def draw_outcome_bars(rows: list[Mapping[str, Any]], label_key: str, path: Path, title: str,
+def draw_outcome_bars(rows: Sequence[Mapping[str, Any]], label_key: str, path: Path, title: str,
                       top: int = 20, rank: str = "volume", svg: Path | None = None) -> int:
     """Horizontal stacked bars, upheld vs overturned items, the ``top`` by ``rank``; each bar
     says its n and overturn rate.  Returns the number of bars."""
