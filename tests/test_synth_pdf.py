@@ -18,7 +18,7 @@ from pypdf import PdfReader  # noqa: E402
 
 from imrgraph import api  # noqa: E402
 from imrgraph.ingest import letter_from_string  # noqa: E402
-from imrgraph.parse import parse_letter  # noqa: E402
+from imrgraph.pipeline import determination_of  # noqa: E402
 from imrgraph.testing.pdfs import render_pdf, write_pdf_corpus  # noqa: E402
 from imrgraph.testing.synth import generate_letter  # noqa: E402
 
@@ -28,7 +28,7 @@ def test_rendered_pdf_reads_back_to_the_record_of_its_text(index: int, tmp_path:
     name, text, truth = generate_letter(11, index)
     pdf = render_pdf(text, tmp_path / "letter.pdf", seed=index)
     from_pdf = api.parse_file(pdf)
-    from_text = parse_letter(letter_from_string(text, name))
+    from_text = determination_of(letter_from_string(text, name))
     assert essence(from_pdf) == essence(from_text)
     assert [i.rationale.value for i in from_pdf.items] == [i.rationale for i in truth.items]
     assert from_pdf.warnings == []

@@ -41,18 +41,17 @@ def _graph_format(output: str) -> str:
     return fmt
 
 
-def _summary(text: str, data: dict[str, Any], fmt: str, output: str | None,
-             failed: bool = False) -> None:
-    """The build's summary: JSON when asked for (always shown, on stderr when the graph itself
-    goes to standard output), else a line on stderr unless -q; under -q too when the build
-    failed (an input rejected, SHACL violations), so a quiet run still says why it exits 1."""
+def _summary(text: str, data: dict[str, Any], fmt: str, output: str | None) -> None:
+    """The build's summary: JSON when asked for (always shown), else a line unless -q (a quiet
+    run still names each rejected input and each violation on stderr: they are errors).  On
+    stderr when the graph itself goes to standard output."""
     from imrgraph import api  # lazily: `imrgraph --help` stays fast
 
     err = output is not None and (output == STDIO or api.is_stdout(output))
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False), err=err)
     else:
-        note(text, level=-1 if failed else 0)
+        note(text, err=err)
 
 
 @click.command()
@@ -113,7 +112,7 @@ def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
         f"{len(result.graph)} triples -> {output} (report: {report_path or 'none'})",
         {**s, "triples": len(result.graph), "output": output, "report": report_path,
          "conforms": result.validation.conforms if not no_validate else None},
-        fmt, output, failed=bool(report.rejected) or not result.validation.conforms)
+        fmt, output)
     if report.rejected or not result.validation.conforms:
         sys.exit(1)
 
@@ -159,8 +158,7 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
         {**s, "store": str(directory), "output": output, "report": report_file,
          "seconds": round(result.seconds, 3),
          "conforms": result.validation.conforms if not no_validate else None},
-        fmt, output,
-        failed=bool(result.report.rejected) or not result.validation.conforms)
+        fmt, output)
     if result.report.rejected or not result.validation.conforms:
         sys.exit(1)
 

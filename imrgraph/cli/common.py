@@ -135,13 +135,13 @@ def print_validation(report: api.ValidationReport, limit: int = 50) -> None:
 
 
 def print_outcomes(report: api.IngestReport) -> None:
-    """Per-input lines on stderr: rejected and duplicate inputs and warnings unless -q (the
-    report file has them all), every built letter with -v."""
+    """Per-input lines on stderr: rejected inputs always (errors), duplicates and warnings
+    unless -q (the report file has them all), every built letter with -v."""
     from imrgraph import api  # lazily, see ApiValue
 
     for entry in report.inputs:
         if entry.status == api.REJECTED:
-            note(f"rejected: {entry.name}: {entry.reason}")
+            click.echo(f"rejected: {entry.name}: {entry.reason}", err=True)  # an error: always
         elif entry.status == api.DUPLICATE:
             note(f"duplicate: {entry.name}: {entry.reason}")
         elif entry.status == api.BUILT_WITH_WARNINGS:
