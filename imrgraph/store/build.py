@@ -266,7 +266,7 @@ class _Builder:
         stats = self.store.stats
         if stats is not None:
             if not stats.current():
-                stats.recount(self.store.ox)
+                stats.recount(self.store.ox, sorted(letters_now))
             if self.force:
                 stats.set("force-run", "")
         self.result.letters_in_store = len(letters_now)

@@ -40,6 +40,9 @@ LETTER_GRAPHS = "LETTER_GRAPHS"
 #: Replaced in a finishing form by a VALUES block of the summed rows.
 STATISTICS = "STATISTICS"
 
+#: Letters counted per query when all sums are recomputed.
+RECOUNT_CHUNK = 1000
+
 #: (query name, parameter values, key terms) -> sums, in the form's column order.
 Contribution = dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[int]]
 
@@ -255,9 +258,13 @@ class Statistics:
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('batch', ?)", (str(batch),))
         return True
 
-    def recount(self, store: ox.Store) -> None:
-        """Recompute every sum from the store (after a vocabulary change, or for an old store)."""
-        total = contributions(store, None)
+    def recount(self, store: ox.Store, graphs: Sequence[str]) -> None:
+        """Recompute every sum from the letter ``graphs`` of the store (after a vocabulary
+        change, or for an old store), a chunk of letters at a time: memory stays flat."""
+        total: Contribution = {}
+        for start in range(0, len(graphs), RECOUNT_CHUNK):
+            for key, sums in contributions(store, graphs[start:start + RECOUNT_CHUNK]).items():
+                _add(total, key, sums, 1)
         with self.db:
             self.db.execute("DELETE FROM sums")
             self.db.executemany("INSERT INTO sums VALUES (?, ?, ?, ?)", [
