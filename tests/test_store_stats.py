@@ -51,7 +51,7 @@ def parameter_values(name: str) -> list[dict[str, str]]:
 
 #: The aggregate named queries the statistics must answer (issue 14).
 AGGREGATES = {"guideline-outcomes", "treatment-outcomes", "specialty-outcomes",
-              "party-agreement-summary", "guideline-treatments", "reason-outcomes"}
+              "party-agreement-summary", "guideline-treatments", "reason-outcomes", "co-citation"}
 
 
 def assert_statistics_answer_as_full_queries(db: Path) -> set[str]:
