@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from imrgraph.errors import UsageError
+from imrgraph.mapping import SHARED_GRAPH
 from imrgraph.remote import RemoteEndpoint
 from imrgraph.sparql.named import NamedQuery, as_query, bind_parameters
 from imrgraph.sparql.results import QueryResult
@@ -50,19 +51,28 @@ def run(query: NamedQuery | str, source: Source, params: Mapping[str, str] | Non
     graph is queried (``GRAPH_ENGINES``); ``limit``/``offset`` return one page of rows;
     ``statistics=False`` runs an aggregate query in full even where a store's statistics could
     answer it."""
-    whole = as_query(query)
+    given = as_query(query)
+    if given.whole_text is not None:  # a page sliced by the caller
+        if limit is not None or offset:
+            given.sliced(limit, offset)  # raises: the query has its own LIMIT
+        limit, offset = given.limit, given.offset
+    whole = given.unsliced()
     named = whole.sliced(limit, offset)
     text = bind_parameters(named, params)
     if statistics and isinstance(source, str | Path) and not str(source).startswith(
             ("http://", "https://")):
         with LetterStore.open(source, read_only=True) as store:
-            return run(query, store, params, engine=engine, limit=limit, offset=offset)
+            return run(whole, store, params, engine=engine, limit=limit, offset=offset)
     if statistics and isinstance(source, LetterStore):
+        start = offset or 0
         answer = from_statistics(source, whole, params or {})
         if answer is not None:
-            start = offset or 0
             end = None if limit is None else start + limit
             return QueryResult(answer.columns, answer.rows[start:end])
+        if limit is not None and whole.pages_by_document:
+            page = page_by_letters(source, whole, bind_parameters(whole, params), start + limit)
+            if page is not None:
+                return QueryResult(page.columns, page.rows[start:start + limit])
     if isinstance(source, Graph):
         if _engine(engine) == "rdflib":
             return on_rdflib(source, text)
@@ -114,7 +124,7 @@ def from_statistics(store: LetterStore, named: NamedQuery, params: Mapping[str, 
         return None
     bundled = bundled_query_path(named.name)
     if named.path.resolve() != bundled.resolve() or named.text != bundled.read_text("utf-8"):
-        return None  # a user's query, or a page of it (sliced by the caller)
+        return None  # a user's query
     values = tuple(params[name] if name in params else named.parameters[name].default
                    for name in form.params)
     if any(v not in allowed for v, allowed in zip(values, form.params.values(), strict=True)):
@@ -126,6 +136,45 @@ def from_statistics(store: LetterStore, named: NamedQuery, params: Mapping[str, 
     except sqlite3.Error:
         return None
     return on_oxigraph(store.ox, finishing_text(form, rows), named.name)
+
+
+#: Letters in the first slice of a paged listing; each further slice is twice as large.
+FIRST_SLICE = 256
+
+
+def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
+                    ) -> QueryResult | None:
+    """The first ``rows`` rows of a listing ordered by letter first (``# pages: by document``),
+    from the first letters alone: the bound query ``text`` runs over growing slices of the
+    letters, taken in the order of their source documents' names (a name shared by several
+    letters never straddles two slices), until the slices gave ``rows`` rows.  None when the
+    store's letter records are not current."""
+    stats = store.stats
+    if stats is None or store.directory is None:
+        return None
+    try:
+        if not stats.current() or (store.directory / PENDING_FILE).exists():
+            return None
+        letters = list(stats.graphs_by_title())
+    except sqlite3.Error:
+        return None
+    shared = ox.NamedNode(str(SHARED_GRAPH))
+    columns: list[str] = []
+    out: list[list[object]] = []
+    start, size = 0, FIRST_SLICE
+    while True:
+        end = min(start + size, len(letters))
+        while 0 < end < len(letters) and letters[end][1] == letters[end - 1][1]:
+            end += 1
+        graphs = [ox.NamedNode(g) for g, _ in letters[start:end]]
+        result = store.ox.query(text, default_graph=[*graphs, shared])
+        if not isinstance(result, ox.QuerySolutions):
+            return None
+        columns = [v.value for v in result.variables]
+        out.extend([oxigraph_value(solution[c]) for c in columns] for solution in result)
+        if len(out) >= rows or end >= len(letters):
+            return QueryResult(columns=columns, rows=out)
+        start, size = end, size * 2
 
 
 def on_rdflib(graph: Graph, text: str) -> QueryResult:

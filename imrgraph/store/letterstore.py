@@ -66,6 +66,7 @@ from imrgraph.store.stats import (
     Statistics,
     contributions,
     from_jsonable,
+    letter_titles,
     to_jsonable,
 )
 from imrgraph.validate import ValidationReport, validate_graph
@@ -480,6 +481,8 @@ class LetterStore:
         if self.directory is not None:
             self.ox.flush()
         letters = {g: LetterRecord(**r) for g, r in record["letters"].items()}
+        for g, title in letter_titles(self.ox, letters).items():
+            letters[g].title = title
         if self.stats is not None:
             counted = "subtract" in record
             self.stats.apply(

@@ -20,11 +20,12 @@ build that follows recomputes them); otherwise the full query runs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -93,7 +94,7 @@ def stats_forms() -> dict[str, StatsForm]:
 @cache
 def forms_digest() -> str:
     """Changes when a count form changes: statistics counted by other forms are not current."""
-    h = hashlib.sha256()
+    h = hashlib.sha256(b"letters: graph sha256 fingerprint run title\n")
     for name, form in sorted(stats_forms().items()):
         h.update(f"{name}\n{form.count_text}\n".encode())
     return h.hexdigest()
@@ -145,11 +146,25 @@ def from_jsonable(rows: Iterable[Sequence[Any]]) -> Contribution:
 
 @dataclass
 class LetterRecord:
-    """What built a stored letter: its file's sha256, imrgraph's fingerprint, the build run."""
+    """What built a stored letter: its file's sha256, imrgraph's fingerprint, the build run;
+    and its source document's name (dcterms:title), the order listings are paged in."""
 
     sha256: str
     fingerprint: str
     run: str
+    title: str | None = None
+
+
+_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+
+
+def letter_titles(store: ox.Store, graphs: Iterable[str]) -> dict[str, str | None]:
+    """The source document's name of each letter graph."""
+    out: dict[str, str | None] = {}
+    for g in graphs:
+        out[g] = next((q.object.value for q in store.quads_for_pattern(
+            None, _TITLE, None, ox.NamedNode(g))), None)
+    return out
 
 
 class Statistics:
@@ -175,10 +190,13 @@ class Statistics:
                 db.executescript("""
                     CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
                     CREATE TABLE IF NOT EXISTS letters (graph TEXT PRIMARY KEY, sha256 TEXT,
-                        fingerprint TEXT, run TEXT);
+                        fingerprint TEXT, run TEXT, title TEXT);
                     CREATE TABLE IF NOT EXISTS sums (query TEXT, params TEXT, key TEXT,
                         sums TEXT, PRIMARY KEY (query, params, key));
                 """)
+                with contextlib.suppress(sqlite3.OperationalError):  # a sidecar without titles
+                    db.execute("ALTER TABLE letters ADD COLUMN title TEXT")
+                db.execute("CREATE INDEX IF NOT EXISTS letters_by_title ON letters (title, graph)")
         return cls(db, path)
 
     def close(self) -> None:
@@ -211,13 +229,17 @@ class Statistics:
     # -- letters
 
     def letters(self) -> dict[str, LetterRecord]:
-        return {g: LetterRecord(sha, fp, run) for g, sha, fp, run in
-                self.db.execute("SELECT graph, sha256, fingerprint, run FROM letters")}
+        return {g: LetterRecord(sha, fp, run, title) for g, sha, fp, run, title in
+                self.db.execute("SELECT graph, sha256, fingerprint, run, title FROM letters")}
 
     def record_letters(self, letters: Mapping[str, LetterRecord]) -> None:
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?)",
-                                [(g, r.sha256, r.fingerprint, r.run) for g, r in letters.items()])
+            self.db.executemany("INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?, ?)",
+                                [_row(g, r) for g, r in letters.items()])
+
+    def graphs_by_title(self) -> Iterator[tuple[str, str | None]]:
+        """(graph, source document name) of every letter, in the name's code point order."""
+        yield from self.db.execute("SELECT graph, title FROM letters ORDER BY title, graph")
 
     def mark_all_stale(self) -> None:
         """Every letter was built by another imrgraph or vocabulary (rebuild them)."""
@@ -252,8 +274,8 @@ class Statistics:
                     self.db.execute("DELETE FROM sums WHERE query = ? AND params = ? AND key = ?",
                                     where)
             self.db.executemany("DELETE FROM letters WHERE graph = ?", [(g,) for g in removed])
-            self.db.executemany("INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?)",
-                                [(g, r.sha256, r.fingerprint, r.run) for g, r in letters.items()])
+            self.db.executemany("INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?, ?)",
+                                [_row(g, r) for g, r in letters.items()])
             if batch:
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('batch', ?)", (str(batch),))
         return True
@@ -265,7 +287,10 @@ class Statistics:
         for start in range(0, len(graphs), RECOUNT_CHUNK):
             for key, sums in contributions(store, graphs[start:start + RECOUNT_CHUNK]).items():
                 _add(total, key, sums, 1)
+        titles = letter_titles(store, graphs)
         with self.db:
+            self.db.executemany("UPDATE letters SET title = ? WHERE graph = ?",
+                                [(title, g) for g, title in titles.items()])
             self.db.execute("DELETE FROM sums")
             self.db.executemany("INSERT INTO sums VALUES (?, ?, ?, ?)", [
                 (name, json.dumps(params), json.dumps(key), json.dumps(sums))
@@ -277,6 +302,10 @@ class Statistics:
         return [(json.loads(key), json.loads(sums)) for key, sums in self.db.execute(
             "SELECT key, sums FROM sums WHERE query = ? AND params = ? ORDER BY key",
             (name, json.dumps(list(params))))]
+
+
+def _row(graph: str, r: LetterRecord) -> tuple[str, str, str, str, str | None]:
+    return (graph, r.sha256, r.fingerprint, r.run, r.title)
 
 
 def finishing_text(form: StatsForm, rows: Sequence[tuple[list[str], list[int]]]) -> str:
