@@ -7,10 +7,15 @@ graph file, the store's Oxigraph database, or a SPARQL 1.1 endpoint.  Every back
 same plain values (``imrgraph.store.oxi.python_value``), so a query gives the same rows anywhere.
 SELECT and ASK give rows (:class:`QueryResult`); CONSTRUCT and DESCRIBE give triples
 (:func:`construct`, :class:`RdfResult`).
+
+On a store whose statistics are current (``imrgraph.store.stats``), a bundled aggregate query
+with a statistics form is answered from the sums instead, with the same rows; anywhere else
+(graph files, endpoints, stale or absent statistics, a user's own query file) the query runs.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,11 +27,12 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.query import ResultRow
 
 from imrgraph.errors import UsageError
+from imrgraph.mapping import SHARED_GRAPH
 from imrgraph.outputs import RDF_FORMATS, load_graph
 from imrgraph.remote import RemoteEndpoint
 from imrgraph.sparql.named import NamedQuery, as_query, bind_parameters
 from imrgraph.sparql.results import QueryResult, RdfResult
-from imrgraph.store.letterstore import LetterStore
+from imrgraph.store.letterstore import PENDING_FILE, LetterStore
 from imrgraph.store.oxi import (
     memory_store,
     oxigraph_value,
@@ -34,6 +40,7 @@ from imrgraph.store.oxi import (
     to_oxigraph,
     to_quads,
 )
+from imrgraph.store.stats import bundled_query_path, finishing_text, stats_forms
 
 #: Engines for in-memory graphs: "oxigraph" copies the graph into an in-memory pyoxigraph
 #: store and runs the query there (the store's engine, fast at any size); "rdflib" runs
@@ -59,15 +66,35 @@ Backend = Graph | ox.Store | RemoteEndpoint
 
 def run(query: NamedQuery | str, source: Source, params: Mapping[str, str] | None = None, *,
         engine: str | None = None, limit: int | None = None,
-        offset: int | None = None) -> QueryResult:
+        offset: int | None = None, statistics: bool = True) -> QueryResult:
     """Run a SELECT or ASK ``query`` on ``source`` with ``params`` bound; ``engine`` chooses
     how an rdflib graph or graph file is queried (``GRAPH_ENGINES``); ``limit``/``offset``
-    return one page of rows."""
-    named = as_query(query).sliced(limit, offset)
+    return one page of rows; ``statistics=False`` runs an aggregate query in full even where a
+    store's statistics could answer it."""
+    given = as_query(query)
+    if given.whole_text is not None:  # a page sliced by the caller
+        if limit is not None or offset:
+            given.sliced(limit, offset)  # raises: the query has its own LIMIT
+        limit, offset = given.limit, given.offset
+    whole = given.unsliced()
+    named = whole.sliced(limit, offset)
     if named.form in ("CONSTRUCT", "DESCRIBE"):
         raise UsageError(f"query {named.name} is a {named.form}: it answers triples, not rows "
                          "(use imrgraph.query or imrgraph.sparql.construct)")
     text = bind_parameters(named, params)
+    if statistics and isinstance(source, str | Path) and Path(source).is_dir():
+        with LetterStore.open(source, read_only=True) as store:
+            return run(whole, store, params, engine=engine, limit=limit, offset=offset)
+    if statistics and isinstance(source, LetterStore):
+        start = offset or 0
+        answer = from_statistics(source, whole, params or {})
+        if answer is not None:
+            end = None if limit is None else start + limit
+            return QueryResult(answer.columns, answer.rows[start:end])
+        if limit is not None and whole.pages_by_document:
+            page = page_by_letters(source, whole, bind_parameters(whole, params), start + limit)
+            if page is not None:
+                return QueryResult(page.columns, page.rows[start:start + limit])
     with _backend(source, engine) as backend:
         if isinstance(backend, RemoteEndpoint):
             return on_endpoint(backend, text, named.name)
@@ -192,6 +219,70 @@ def _graph_file(path: Path, engine: str) -> Graph | ox.Store:
 
 
 # --------------------------------------------------------------------------- backends
+
+
+def from_statistics(store: LetterStore, named: NamedQuery, params: Mapping[str, str]
+                    ) -> QueryResult | None:
+    """The bundled aggregate query ``named`` answered from the store's statistics, or None
+    when they cannot answer it exactly (no statistics form, not current, other parameter
+    values, not the bundled query's text)."""
+    form = stats_forms().get(named.name)
+    stats = store.stats
+    if form is None or stats is None or named.path is None or store.directory is None:
+        return None
+    bundled = bundled_query_path(named.name)
+    if named.path.resolve() != bundled.resolve() or named.text != bundled.read_text("utf-8"):
+        return None  # a user's query
+    values = tuple(params[name] if name in params else named.parameters[name].default
+                   for name in form.params)
+    if any(v not in allowed for v, allowed in zip(values, form.params.values(), strict=True)):
+        return None
+    try:
+        if not stats.current() or (store.directory / PENDING_FILE).exists():
+            return None
+        rows = stats.rows(named.name, values)
+    except sqlite3.Error:
+        return None
+    return on_oxigraph(store.ox, finishing_text(form, rows), named.name)
+
+
+#: Letters in the first slice of a paged listing; each further slice is twice as large.
+FIRST_SLICE = 256
+
+
+def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
+                    ) -> QueryResult | None:
+    """The first ``rows`` rows of a listing ordered by letter first (``# pages: by document``),
+    from the first letters alone: the bound query ``text`` runs over growing slices of the
+    letters, taken in the order of their source documents' names (a name shared by several
+    letters never straddles two slices), until the slices gave ``rows`` rows.  None when the
+    store's letter records are not current."""
+    stats = store.stats
+    if stats is None or store.directory is None:
+        return None
+    try:
+        if not stats.current() or (store.directory / PENDING_FILE).exists():
+            return None
+        letters = list(stats.graphs_by_title())
+    except sqlite3.Error:
+        return None
+    shared = ox.NamedNode(str(SHARED_GRAPH))
+    columns: list[str] = []
+    out: list[list[object]] = []
+    start, size = 0, FIRST_SLICE
+    while True:
+        end = min(start + size, len(letters))
+        while 0 < end < len(letters) and letters[end][1] == letters[end - 1][1]:
+            end += 1
+        graphs = [ox.NamedNode(g) for g, _ in letters[start:end]]
+        result = store.ox.query(text, default_graph=[*graphs, shared])
+        if not isinstance(result, ox.QuerySolutions):
+            return None
+        columns = [v.value for v in result.variables]
+        out.extend([oxigraph_value(solution[c]) for c in columns] for solution in result)
+        if len(out) >= rows or end >= len(letters):
+            return QueryResult(columns=columns, rows=out)
+        start, size = end, size * 2
 
 
 def refuse_updates(text: str, name: str = "query") -> None:

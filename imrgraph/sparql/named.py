@@ -51,6 +51,11 @@ class NamedQuery:
     purpose: str = ""
     columns: list[str] = field(default_factory=list)
     parameters: dict[str, Parameter] = field(default_factory=dict)
+    #: Set by :meth:`sliced`: the page and the text before slicing (a store can then answer
+    #: the page without evaluating the whole listing, see ``imrgraph.sparql.execute``).
+    limit: int | None = None
+    offset: int = 0
+    whole_text: str | None = None
 
     @property
     def form(self) -> str:
@@ -73,7 +78,20 @@ class NamedQuery:
                              else "offset")
         page = (f"LIMIT {limit}" if limit is not None else "") + (
             f" OFFSET {offset}" if offset else "")
-        return replace(self, text=self.text.rstrip() + "\n" + page.strip() + "\n")
+        return replace(self, text=self.text.rstrip() + "\n" + page.strip() + "\n", limit=limit,
+                       offset=offset or 0, whole_text=self.text)
+
+    def unsliced(self) -> NamedQuery:
+        """The whole query a page was sliced from (itself when it is not a page)."""
+        if self.whole_text is None:
+            return self
+        return replace(self, text=self.whole_text, limit=None, offset=0, whole_text=None)
+
+    @property
+    def pages_by_document(self) -> bool:
+        """The query's header says its rows are ordered by letter first (by the source
+        document's name), so a page can be computed from the first letters alone."""
+        return bool(re.search(r"(?m)^#\s*pages:\s*by document\b", self.text))
 
 
 def parse_query_file(path: Path) -> NamedQuery:

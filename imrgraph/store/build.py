@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from imrgraph.store.letterstore import (
 )
 from imrgraph.store.oxi import nquads
 from imrgraph.store.parallel import parallel_map
+from imrgraph.store.stats import LetterRecord
 from imrgraph.validate import ValidationReport, Violation
 
 #: Letters per bulk load: memory is bounded by one batch of N-Quads (~20 kB per letter).
@@ -181,18 +183,30 @@ class _Builder:
 
     def __init__(self, store: LetterStore, result: StoreBuildResult, batch_size: int,
                  force: bool) -> None:
-        self.store, self.result, self.batch_size = store, result, batch_size
+        self.store, self.result, self.batch_size, self.force = store, result, batch_size, force
         self.stored = store.letters()
-        meta = store.meta()
-        fresh = meta.get("fingerprint") == fingerprint()
-        # Letters built by another imrgraph or vocabulary are never skipped as unchanged.
-        self.stale = set(self.stored) if not fresh else set(meta.get("stale", ())) & set(
-            self.stored)
-        if not fresh:
+        self.fingerprint = fingerprint()
+        stats = store.stats
+        records = stats.letters() if stats is not None else {}
+        if store.meta().get("fingerprint") != self.fingerprint:
+            # Built by another imrgraph or vocabulary: every stored letter is rebuilt when its
+            # file comes.  Recorded per letter at once, so a rerun after a crash goes on.
+            if stats is not None:
+                stats.mark_all_stale()
+                stats.invalidate()
             store.refresh_vocabulary()
+            store.write_meta(self.stored)
             result.rebuilt_all = bool(self.stored)
-        self.by_sha = ({info.sha256: info for g, info in self.stored.items()
-                        if g not in self.stale} if not force else {})
+            records = {}
+        self.stale = {g for g in self.stored
+                      if g not in records or records[g].fingerprint != self.fingerprint}
+        # A forced build goes on with the run a crash interrupted: what it rebuilt is skipped.
+        self.run = (stats.get("force-run") if force and stats is not None else "") or (
+            uuid.uuid4().hex)
+        if force and stats is not None:
+            stats.set("force-run", self.run)
+        self.by_sha = {info.sha256: info for g, info in self.stored.items()
+                       if g not in self.stale and (not force or records[g].run == self.run)}
         self.seen: dict[str, str] = {}
         self.batch: list[Payload] = []
         self.touched: set[str] = set()
@@ -224,7 +238,9 @@ class _Builder:
 
     def flush(self) -> None:
         graphs = [str(letter_graph_iri(p.key)) for p in self.batch]
-        self.store.load_batch(graphs, b"".join(p.letter + p.shared for p in self.batch))
+        records = {g: LetterRecord(p.sha256, self.fingerprint, self.run)
+                   for g, p in zip(graphs, self.batch, strict=True)}
+        self.store.load_batch(graphs, b"".join(p.letter + p.shared for p in self.batch), records)
         self.batch.clear()
 
     def finish(self) -> None:
@@ -235,6 +251,12 @@ class _Builder:
         letters_now = self.store.letters()
         stale = (self.stale - self.touched) & set(letters_now)
         self.store.write_meta(stale)
+        stats = self.store.stats
+        if stats is not None:
+            if not stats.current():
+                stats.recount(self.store.ox, sorted(letters_now))
+            if self.force:
+                stats.set("force-run", "")
         self.result.letters_in_store = len(letters_now)
         self.result.stale = sorted(letters_now[g].key for g in stale)
         self.result.quads = len(self.store)

@@ -8,7 +8,10 @@ Layout of a store folder ``DIR`` (default ``$IMRGRAPH_STORE``, else ``./imrgraph
     DIR/oxigraph/                 the pyoxigraph (RocksDB) database
     DIR/imrgraph-store.json       format, imrgraph version and vocabulary fingerprint
     DIR/last-build.report.json    the ingest report of the last build
-    DIR/pending-load.json         only while a batch is being loaded (crash recovery)
+    DIR/statistics.sqlite         sums for the aggregate queries, what built each letter
+                                  (see ``imrgraph.store.stats``)
+    DIR/pending-load.json         only while a batch is being loaded (the load journal)
+    DIR/pending-load.nq           the batch's quads, while it replaces stored letters
 
 Graphs:
 
@@ -21,6 +24,14 @@ Graphs:
 
 Re-building skips a file whose sha256 is already stored (checked before parsing); a changed
 letter (same key, new content) replaces only its own graph (see ``imrgraph.store.build``).
+
+Crash safety: a batch is first written to the load journal (``pending-load.json``, and its
+quads to ``pending-load.nq`` when it replaces stored letters), durably, and only then applied.
+Opening the store after a crash finishes an interrupted batch from the journal (a stored letter
+was possibly removed, its new version is in the journal) or, when the batch only added letters,
+drops what it loaded; the batch is recorded as applied in ``statistics.sqlite`` in the same
+transaction as its statistics, so it is never counted twice.  Every letter is thus its old or
+its new version whenever the store can be opened.
 """
 
 from __future__ import annotations
@@ -30,8 +41,9 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from functools import cache
 from itertools import chain
 from pathlib import Path
@@ -49,6 +61,14 @@ from imrgraph.outputs import write_atomic, write_text
 from imrgraph.pipeline import InputOutcome, vocabulary_graph
 from imrgraph.store.oxi import Triple, nquads
 from imrgraph.store.parallel import parallel_map
+from imrgraph.store.stats import (
+    LetterRecord,
+    Statistics,
+    contributions,
+    from_jsonable,
+    letter_titles,
+    to_jsonable,
+)
 from imrgraph.validate import ValidationReport, validate_graph
 from imrgraph.vocab import ID, IMR, PREFIXES, bind_prefixes
 
@@ -58,6 +78,7 @@ DB_DIR = "oxigraph"
 META_FILE = "imrgraph-store.json"
 REPORT_FILE = "last-build.report.json"
 PENDING_FILE = "pending-load.json"
+JOURNAL_FILE = "pending-load.nq"
 STORE_FORMAT = 1
 
 #: Report status of an input whose file (same sha256) is already in the store.
@@ -212,6 +233,7 @@ class LetterStore:
         self.ox = ox_store
         self.directory = directory
         self.read_only = read_only
+        self.stats: Statistics | None = None
 
     # -- opening and closing
 
@@ -227,6 +249,8 @@ class LetterStore:
                 raise UsageError(f"{directory}: no imrgraph store here (create one with: "
                                  f"imrgraph build LETTERS... --store {directory})")
             db.mkdir(parents=True, exist_ok=True)
+        if read_only and (directory / PENDING_FILE).exists():
+            cls.open(directory).close()  # finish the interrupted batch first
         try:
             handle = ox.Store.read_only(str(db)) if read_only else ox.Store(str(db))
         except OSError as exc:
@@ -238,8 +262,14 @@ class LetterStore:
         except RuntimeError as exc:  # RocksDB reports corruption as RuntimeError
             raise StoreError(_damaged(directory, exc)) from None
         store = cls(handle, directory, read_only)
+        try:
+            store.stats = Statistics.open(directory, read_only=read_only)
+        except sqlite3.Error as exc:
+            if not read_only:
+                raise ImrgraphError(f"{directory}: cannot open {exc}") from None
         if not read_only:
             store._recover()
+            store._record_legacy_letters()
         return store
 
     @classmethod
@@ -259,6 +289,9 @@ class LetterStore:
         """Release the database (RocksDB closes when the last reference goes)."""
         if self.ox is not None and not self.read_only and self.directory is not None:
             self.ox.flush()
+        if self.stats is not None:
+            self.stats.close()
+            self.stats = None
         self.ox = None  # type: ignore[assignment]
         gc.collect()
 
@@ -286,24 +319,66 @@ class LetterStore:
                 "stale": sorted(stale)}
         write_text(self.directory / META_FILE, json.dumps(meta, indent=2) + "\n")
 
+    def _record_legacy_letters(self) -> None:
+        """A store built before statistics: record its letters as its metadata describes them
+        (the statistics stay invalid until a build recounts them)."""
+        if self.stats is None or self.stats.get("letters-recorded"):
+            return
+        meta = self.meta()
+        stale = set(meta.get("stale", ()))
+        built_by = meta.get("fingerprint", "")
+        self.stats.record_letters({g: LetterRecord(info.sha256, "" if g in stale else built_by, "")
+                                   for g, info in self.letters().items()})
+        self.stats.set("letters-recorded", "1")
+
     def _recover(self) -> None:
-        """Drop the graphs of a batch whose load was interrupted (they get rebuilt)."""
+        """Finish (or, when it only added letters, undo) a batch a crash interrupted."""
         assert self.directory is not None
         pending = self.directory / PENDING_FILE
+        journal = self.directory / JOURNAL_FILE
         if not pending.exists():
+            journal.unlink(missing_ok=True)  # the crash came before the journal was complete
             return
         try:
-            graphs = json.loads(pending.read_text(encoding="utf-8"))
-            nodes = [ox.NamedNode(g) for g in graphs]
-        except (OSError, ValueError, TypeError) as exc:
+            record = json.loads(pending.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
             raise StoreError(
                 f"{pending}: unreadable record of an interrupted load ({type(exc).__name__}); "
                 f"remove it and rebuild: imrgraph build LETTERS... --store {self.directory} "
                 "--force") from None
-        for node in nodes:
-            self.ox.remove_graph(node)
+        if not isinstance(record, list | dict) or (
+                isinstance(record, dict) and not {"batch", "load", "graphs"} <= record.keys()):
+            raise StoreError(
+                f"{pending}: unreadable record of an interrupted load (unexpected content); "
+                f"remove it and rebuild: imrgraph build LETTERS... --store {self.directory} "
+                "--force")
+        if isinstance(record, list):  # an older imrgraph had removed these graphs already
+            try:
+                nodes = [ox.NamedNode(g) for g in record]
+            except (TypeError, ValueError) as exc:
+                raise StoreError(
+                    f"{pending}: unreadable record of an interrupted load ({type(exc).__name__});"
+                    f" remove it and rebuild: imrgraph build LETTERS... --store {self.directory}"
+                    " --force") from None
+            for node in nodes:
+                self.ox.remove_graph(node)
+            if self.stats is not None:
+                self.stats.invalidate()
+        elif self.stats is not None and 0 < record["batch"] <= self.stats.applied_batch:
+            pass  # applied and counted; only the journal was left
+        elif not record["load"]:
+            self._apply(record, b"")  # a removal: finish it
+        elif record.get("journal") and journal.exists():
+            self._apply(record, journal.read_bytes())  # a replacement: finish it
+        else:  # a batch of new letters: drop what was loaded of it
+            replaced = set(record["replaced"])
+            for g in record["graphs"]:
+                if g not in replaced:
+                    self.ox.remove_graph(ox.NamedNode(g))
+        self.ox.flush()
         self.collect_garbage()
         pending.unlink(missing_ok=True)
+        journal.unlink(missing_ok=True)
 
     # -- reading
 
@@ -372,35 +447,69 @@ class LetterStore:
         data = vocabulary_nquads() + (ox.serialize(kept, format=ox.RdfFormat.N_QUADS) or b"")
         self.ox.load(data, ox.RdfFormat.N_QUADS)
 
-    def load_batch(self, graphs: Sequence[str], data: bytes) -> None:
-        """Replace the given letter graphs with the N-Quads ``data`` (crash-safe, see module)."""
-        pending = self.directory / PENDING_FILE if self.directory is not None else None
-        if pending is not None:
-            write_text(pending, json.dumps(list(graphs)))
-        for g in graphs:
-            node = ox.NamedNode(g)
-            if self.ox.contains_named_graph(node):
-                self.ox.remove_graph(node)
-        if data:
-            self.ox.bulk_load(data, ox.RdfFormat.N_QUADS)
-        if pending is not None:
-            self.ox.flush()
-            pending.unlink(missing_ok=True)
+    def load_batch(self, graphs: Sequence[str], data: bytes,
+                   records: Mapping[str, LetterRecord] | None = None) -> None:
+        """Replace the given letter graphs with the N-Quads ``data``; ``records`` say what
+        built each letter.  Crash-safe through the load journal (see the module)."""
+        replaced = [g for g in graphs if self.ox.contains_named_graph(ox.NamedNode(g))]
+        self._commit({"graphs": list(graphs), "replaced": replaced, "load": bool(data)}, data,
+                     records or {})
 
     def remove(self, keys: Iterable[str]) -> tuple[list[str], list[str]]:
         """Drop letters by key; returns (removed, not found)."""
         removed: list[str] = []
         missing: list[str] = []
-        for key in keys:
+        for key in dict.fromkeys(keys):
             g = ox.NamedNode(str(letter_graph_iri(key)))
             if self.ox.contains_named_graph(g) and g != _SHARED:
-                self.ox.remove_graph(g)
                 removed.append(key)
             else:
                 missing.append(key)
         if removed:
+            graphs = [str(letter_graph_iri(k)) for k in removed]
+            self._commit({"graphs": graphs, "replaced": graphs, "load": False}, b"", {})
             self.collect_garbage()
         return removed, missing
+
+    def _commit(self, record: dict[str, Any], data: bytes,
+                records: Mapping[str, LetterRecord]) -> None:
+        """Journal a batch durably, then apply it."""
+        record["letters"] = {g: asdict(r) for g, r in records.items()}
+        record["batch"] = self.stats.applied_batch + 1 if self.stats is not None else 0
+        if self.stats is not None and self.stats.current():
+            # What the replaced versions counted, taken before they go.
+            record["subtract"] = to_jsonable(contributions(self.ox, record["replaced"]))
+        if self.directory is not None:
+            if record["replaced"] and data:
+                _write_durable(self.directory / JOURNAL_FILE, data)
+                record["journal"] = True
+            _write_durable(self.directory / PENDING_FILE, json.dumps(record).encode())
+        self._apply(record, data)
+
+    def _apply(self, record: dict[str, Any], data: bytes) -> None:
+        """Apply a journalled batch (again, after a crash: every step can be repeated)."""
+        for g in record["graphs"]:
+            node = ox.NamedNode(g)
+            if self.ox.contains_named_graph(node):
+                self.ox.remove_graph(node)
+        if data:
+            self.ox.bulk_load(data, ox.RdfFormat.N_QUADS)
+        if self.directory is not None:
+            self.ox.flush()
+        letters = {g: LetterRecord(**r) for g, r in record["letters"].items()}
+        for g, title in letter_titles(self.ox, letters).items():
+            letters[g].title = title
+        if self.stats is not None:
+            counted = "subtract" in record
+            self.stats.apply(
+                record["batch"], subtract=from_jsonable(record.get("subtract", [])),
+                add=contributions(self.ox, list(letters)) if counted else {},
+                letters=letters, removed=[g for g in record["graphs"] if g not in letters])
+            if not counted:
+                self.stats.invalidate()
+        if self.directory is not None:
+            (self.directory / PENDING_FILE).unlink(missing_ok=True)
+            (self.directory / JOURNAL_FILE).unlink(missing_ok=True)
 
     def _minted(self) -> set[ox.NamedNode]:
         return {q.subject for q in self.ox.quads_for_pattern(None, _IN_VOCABULARY, _FALSE, _SHARED)
@@ -495,6 +604,21 @@ def _damaged(directory: Path, exc: Exception) -> str:
     return (f"{directory}: the store's database is damaged or incomplete ({reason}); rebuild "
             f"it: remove {directory / DB_DIR} and run imrgraph build LETTERS... --store "
             f"{directory}")
+
+
+def _write_durable(path: Path, data: bytes) -> None:
+    """Write, flush to disk and rename: the file is complete whenever it exists."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_report(directory: str | Path) -> dict[str, Any]:

@@ -1,0 +1,258 @@
+"""Store statistics and crash safety: the sums answer the aggregate queries with the rows of
+the full queries after builds, rebuilds and removals; a build killed while it replaces letters
+leaves every letter in its old or new version, and the rerun skips what was finished."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import LETTERS
+
+from imrgraph import api
+from imrgraph import store as st
+from imrgraph.errors import UsageError
+from imrgraph.mapping import letter_graph_iri
+from imrgraph.sparql import bind_parameters, execute, load_query, named_queries, run
+from imrgraph.sparql.execute import from_statistics
+from imrgraph.store.stats import STATS_FILE, stats_forms
+from imrgraph.testing.synth import write_corpus
+
+_KEY = re.compile(r"CM\d{2}-\d{7}")
+
+
+def rewrite_as_new_versions(folder: Path, seed: int) -> None:
+    """Every letter in ``folder`` replaced by another synthetic letter (other items, outcomes,
+    citations) under the same case number: a changed letter of the same case."""
+    files = sorted(folder.glob("*.txt"))
+    others = write_corpus(folder.parent / f"other-{seed}", len(files), seed)
+    for path, other in zip(files, sorted(others), strict=True):
+        old_key = _KEY.search(path.read_text(encoding="utf-8")).group(0)  # type: ignore[union-attr]
+        text = other.read_text(encoding="utf-8")
+        new_key = _KEY.search(text).group(0)  # type: ignore[union-attr]
+        path.write_text(text.replace(new_key, old_key), encoding="utf-8")
+
+
+def parameter_values(name: str) -> list[dict[str, str]]:
+    form = stats_forms()[name]
+    return [dict(zip(form.params, values, strict=True))
+            for values in itertools.product(*form.params.values())]
+
+
+#: The aggregate named queries the statistics must answer (issue 14).
+AGGREGATES = {"guideline-outcomes", "treatment-outcomes", "specialty-outcomes",
+              "party-agreement-summary", "guideline-treatments", "reason-outcomes", "co-citation"}
+
+
+def assert_statistics_answer_as_full_queries(db: Path) -> set[str]:
+    """Every aggregate with a statistics form, every parameter value: identical rows."""
+    checked = set()
+    with st.LetterStore.open(db, read_only=True) as store:
+        assert store.stats is not None and store.stats.current()
+        for name in sorted(stats_forms()):
+            query = load_query(name)
+            for params in parameter_values(name):
+                via = from_statistics(store, query, params)
+                full = run(query, store, params, statistics=False)
+                assert via is not None, (name, params)
+                assert (via.columns, via.rows) == (full.columns, full.rows), (name, params)
+                assert run(query, store, params).rows == full.rows
+                checked.add(name)
+    return checked
+
+
+def test_statistics_equal_full_queries_after_builds_rebuilds_removals(tmp_path: Path) -> None:
+    folder = tmp_path / "letters"
+    shutil.copytree(LETTERS, folder)
+    synthetic = tmp_path / "synthetic"
+    write_corpus(synthetic, 40, seed=5)
+    db = tmp_path / "db"
+    first = st.build_store([str(folder), str(synthetic)], db, jobs=1, batch_size=16)
+    assert len(first.added) == 61
+    assert assert_statistics_answer_as_full_queries(db) >= AGGREGATES
+
+    # Rebuild: 40 changed letters (subtract the old contribution, add the new), 5 new ones.
+    rewrite_as_new_versions(synthetic, seed=6)
+    write_corpus(tmp_path / "more", 5, seed=7)
+    again = st.build_store([str(folder), str(synthetic), str(tmp_path / "more")], db, jobs=1,
+                           batch_size=16)
+    assert len(again.replaced) == 40 and len(again.added) == 5
+    assert again.summary()[st.UNCHANGED] == 21
+    assert_statistics_answer_as_full_queries(db)
+
+    # Removal subtracts.
+    with st.LetterStore.open(db) as store:
+        keys = sorted(store.letters())[:7]
+        removed, _ = store.remove([st.LetterInfo(g, "").key for g in keys])
+        assert len(removed) == 7
+    assert_statistics_answer_as_full_queries(db)
+
+    # A new vocabulary or imrgraph: statistics are recounted by the build that follows.
+    meta = json.loads((db / st.META_FILE).read_text())
+    (db / st.META_FILE).write_text(json.dumps({**meta, "fingerprint": "old"}))
+    st.build_store([str(folder)], db, jobs=1)
+    assert_statistics_answer_as_full_queries(db)
+
+
+def test_statistics_answer_only_where_they_are_exact(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    st.build_store([str(LETTERS)], db, jobs=1)
+    graph = api.build([str(LETTERS)]).graph
+    own_copy = tmp_path / "guideline-outcomes.rq"
+    own_copy.write_text(load_query("guideline-outcomes").text)
+    with st.LetterStore.open(db) as store:
+        query = load_query("guideline-outcomes")
+        assert from_statistics(store, query, {}) is not None
+        # A graph file has no statistics: the full query runs, with the same rows.
+        assert run(query, graph).rows == run(query, store).rows
+        # A user's own query file, a page sliced by the caller, a value the sums do not hold.
+        assert from_statistics(store, load_query(str(own_copy)), {}) is None
+        with pytest.raises(UsageError, match="accepts work | chapter | topic"):
+            run(query, store, {"level": "no-such-level"})  # checked before any answer
+        # Pages of the statistics' answer are slices of it.
+        whole = run(query, store).rows
+        assert run(query, store, limit=4, offset=2).rows == whole[2:6]
+        # Stale statistics (e.g. invalidated by a vocabulary change) are not used.
+        assert store.stats is not None
+        store.stats.invalidate()
+        assert from_statistics(store, query, {}) is None
+        assert run(query, store).rows == whole
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _letter_quads(db: Path) -> dict[str, list[str]]:
+    with st.LetterStore.open(db) as store:  # writable: recovery happens here
+        return {g: sorted(store.graph_quads(g).decode().splitlines()) for g in store.letters()}
+
+
+def test_killed_replacing_build_loses_no_letter_and_rerun_skips_finished(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "letters"
+    paths = write_corpus(folder, 240, seed=11)
+    db = tmp_path / "db"
+    st.build_store([str(folder)], db, jobs=1, batch_size=20)
+    old = _letter_quads(db)
+    with st.LetterStore.open(db, read_only=True) as store:
+        old_sha = {g: info.sha256 for g, info in store.letters().items()}
+    assert len(old) == 240
+    rewrite_as_new_versions(folder, seed=12)
+    new_sha = {str(letter_graph_iri(_KEY.search(p.read_text()).group(0))): _sha(p)  # type: ignore[union-attr]
+               for p in paths}
+    assert set(new_sha) == set(old_sha)
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "imrgraph", "build", str(folder), "--store",
+                             str(db), "--force", "--batch-size", "20", "-j", "1", "-q",
+                             "--no-validate"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    killed_mid_batch = False
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(db / STATS_FILE, timeout=5) as con:
+                done = con.execute("SELECT COUNT(*) FROM letters, meta WHERE meta.name = "
+                                   "'force-run' AND letters.run = meta.value").fetchone()[0]
+        except sqlite3.Error:
+            done = 0
+        if done >= 60 and (db / st.PENDING_FILE).exists():
+            proc.send_signal(signal.SIGKILL)
+            killed_mid_batch = True
+            break
+        time.sleep(0.02)
+    proc.wait(timeout=60)
+    assert killed_mid_batch, "the build finished (or stalled) before it could be killed"
+
+    after = _letter_quads(db)
+    assert set(after) == set(old)  # no letter missing
+    with st.LetterStore.open(db, read_only=True) as store:
+        sha_after = {g: info.sha256 for g, info in store.letters().items()}
+    finished = {g for g, sha in sha_after.items() if sha == new_sha[g]}
+    assert 60 <= len(finished) < 240
+    for g, sha in sha_after.items():
+        assert sha in (old_sha[g], new_sha[g])
+        if sha == old_sha[g]:
+            assert after[g] == old[g]  # the old version, whole
+
+    rerun = st.build_store([str(folder)], db, jobs=1, batch_size=20, force=True)
+    assert rerun.summary()[st.UNCHANGED] == len(finished)  # finished letters are skipped
+    assert sorted(rerun.replaced) == sorted(st.LetterInfo(g, "").key
+                                            for g in set(old) - finished)
+    final = _letter_quads(db)
+    for g in finished:
+        assert after[g] == final[g]  # what the crashed build finished was the whole new version
+    with st.LetterStore.open(db, read_only=True) as store:
+        assert {g: i.sha256 for g, i in store.letters().items()} == new_sha
+    assert_statistics_answer_as_full_queries(db)
+    # Once finished, a forced build rebuilds everything again.
+    again = st.build_store([str(folder)], db, jobs=1, batch_size=120, force=True)
+    assert len(again.replaced) == 240
+
+
+@pytest.mark.parametrize("stage", ["journal-written", "graphs-removed"])
+def test_interrupted_replacement_is_finished_on_open(tmp_path: Path, stage: str) -> None:
+    """The two crash points of a replacement, made by hand: the recovery finishes the batch."""
+    folder = tmp_path / "letters"
+    write_corpus(folder, 6, seed=21)
+    db = tmp_path / "db"
+    st.build_store([str(folder)], db, jobs=1)
+    before = _letter_quads(db)
+    rewrite_as_new_versions(folder, seed=22)
+    reference = tmp_path / "reference"
+    st.build_store([str(folder)], reference, jobs=1)
+    expected = _letter_quads(reference)
+    data = b"".join(("\n".join(q) + "\n").encode() for q in expected.values())
+    with st.LetterStore.open(db) as store:
+        graphs = sorted(expected)
+        record = {"graphs": graphs, "replaced": graphs, "load": True, "letters": {},
+                  "batch": store.stats.applied_batch + 1, "journal": True}  # type: ignore[union-attr]
+        (db / st.letterstore.JOURNAL_FILE).write_bytes(data)
+        (db / st.PENDING_FILE).write_text(json.dumps(record))
+        if stage == "graphs-removed":
+            for g in graphs[:3]:
+                store.ox.remove_graph(st.letterstore.ox.NamedNode(g))
+    assert _letter_quads(db) == expected != before
+    assert not (db / st.PENDING_FILE).exists()
+
+
+def test_listing_pages_come_from_the_first_letters(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    synthetic = tmp_path / "synthetic"
+    write_corpus(synthetic, 30, seed=31)
+    twin = tmp_path / "twin"  # another case whose file has the same name as a bundled letter
+    twin.mkdir()
+    first = sorted(LETTERS.glob("CM*.txt"))[0]
+    text = first.read_text(encoding="utf-8")
+    key = _KEY.search(text).group(0)  # type: ignore[union-attr]
+    (twin / first.name).write_text(text.replace(key, "CM99-0000001"), encoding="utf-8")
+    db = tmp_path / "db"
+    st.build_store([str(LETTERS), str(synthetic), str(twin)], db, jobs=1)
+    monkeypatch.setattr(execute, "FIRST_SLICE", 3)  # many slices, some ending on the twins
+    listings = [q for q in named_queries().values() if q.pages_by_document]
+    assert {"decisions", "citations", "uncited"} <= {q.name for q in listings}
+    with st.LetterStore.open(db, read_only=True) as store:
+        for query in listings:
+            params = {"guideline": "Low Back Complaints"} if "guideline" in query.parameters \
+                else {}
+            full = run(query, store, params, statistics=False).rows
+            assert len(full) > 20, query.name
+            assert execute.page_by_letters(store, query, bind_parameters(query, params),
+                                           5) is not None
+            for limit, offset in ((5, 0), (7, 3), (40, 11), (len(full), 0), (3, len(full) - 2)):
+                want = full[offset:offset + limit]
+                assert run(query, store, params, limit=limit, offset=offset).rows == want, (
+                    query.name, limit, offset)
+                assert run(query.sliced(limit, offset), store, params).rows == want
