@@ -233,7 +233,7 @@ def from_statistics(store: LetterStore, named: NamedQuery, params: Mapping[str, 
     bundled = bundled_query_path(named.name)
     if named.path.resolve() != bundled.resolve() or named.text != bundled.read_text("utf-8"):
         return None  # a user's query
-    values = tuple(params[name] if name in params else named.parameters[name].default
+    values = tuple(params[name] if name in params else named.parameters[name].default or ""
                    for name in form.params)
     if any(v not in allowed for v, allowed in zip(values, form.params.values(), strict=True)):
         return None

@@ -59,7 +59,7 @@ from imrgraph.errors import ImrgraphError, StoreError, UsageError
 from imrgraph.mapping import SHARED_GRAPH, LetterTriples, letter_graph_iri
 from imrgraph.outputs import write_atomic, write_text
 from imrgraph.pipeline import InputOutcome, vocabulary_graph
-from imrgraph.store.oxi import Triple, nquads
+from imrgraph.store.oxi import Triple, nquads, solutions, term_text
 from imrgraph.store.parallel import parallel_map
 from imrgraph.store.stats import (
     LetterRecord,
@@ -166,9 +166,9 @@ def partition_letter(letter: LetterTriples) -> tuple[list[Triple], list[Triple]]
 def partition_graph(graph: Graph) -> tuple[dict[str, list[Triple]], list[Triple]]:
     """A merged graph (e.g. a file build) split by the same rule: {graph IRI: triples}, shared."""
     sources: dict[str, str] = {}
-    for det, src in graph.subject_objects(PROV.wasDerivedFrom):
-        if _determination_of(str(det)) == str(det):
-            sources[str(src)] = str(det)
+    for node, src in graph.subject_objects(PROV.wasDerivedFrom):
+        if _determination_of(str(node)) == str(node):
+            sources[str(src)] = str(node)
     letters: dict[str, list[Triple]] = {}
     shared: list[Triple] = []
     for t in graph:
@@ -388,15 +388,15 @@ class LetterStore:
         for q in self.ox.quads_for_pattern(None, _SHA256, None, None):
             g = q.graph_name
             if isinstance(g, ox.NamedNode) and g != _SHARED:
-                out[g.value] = LetterInfo(g.value, q.object.value)
+                out[g.value] = LetterInfo(g.value, term_text(q.object))
         return out
 
     def letter_sizes(self) -> dict[str, LetterInfo]:
         """Like :meth:`letters`, with the number of triples in each graph."""
         letters = self.letters()
         text = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-        for row in self.ox.query(text):
-            g = row["g"].value
+        for row in solutions(self.ox.query(text)):
+            g = term_text(row["g"])
             if g in letters:
                 letters[g].triples = int(row["n"].value)
         return letters
@@ -431,7 +431,7 @@ class LetterStore:
         g = ox.NamedNode(info.graph)
         items = sum(1 for _ in self.ox.quads_for_pattern(None, _DISPUTED_ITEM, None, g))
         citations = sum(1 for _ in self.ox.quads_for_pattern(None, _CITATION, None, g))
-        warnings = sorted(q.object.value
+        warnings = sorted(term_text(q.object)
                           for q in self.ox.quads_for_pattern(None, _WARNING, None, g))
         return InputOutcome(path, UNCHANGED, "unchanged since it was stored (same sha256)",
                                 key=info.key, items=items, citations=citations,

@@ -110,3 +110,20 @@ def oxigraph_value(term: Any) -> Any:
             return int(term.value)
     return python_value(to_rdflib(term))
 
+
+
+def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    """A term's lexical value (an IRI's text, a literal's lexical form); "" for none."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value
+
+
+def solutions(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+              ) -> ox.QuerySolutions:
+    """The rows of a SELECT query's answer (a store's own SELECT: never a boolean or triples)."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError(f"a SELECT query was expected, not {type(result).__name__}")
+    return result

@@ -34,6 +34,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from imrgraph.resources import data_dir, files
+from imrgraph.store.oxi import solutions, term_text
 
 STATS_FILE = "statistics.sqlite"
 #: Replaced in a count form by the restriction to the letters counted.
@@ -117,8 +118,8 @@ def contributions(store: ox.Store, graphs: Sequence[str] | None) -> Contribution
                    "VALUES ?graph { " + " ".join(f"<{g}>" for g in graphs) + " }")
     for form in stats_forms().values():
         text = form.count_text.replace(LETTER_GRAPHS, restriction)
-        for row in store.query(text, use_default_graph_as_union=True):
-            params = tuple(row[p].value for p in form.params)
+        for row in solutions(store.query(text, use_default_graph_as_union=True)):
+            params = tuple(term_text(row[p]) for p in form.params)
             key = tuple("UNDEF" if row[k] is None else str(row[k]) for k in form.keys)
             sums = [int(row[s].value) for s in form.sums]
             _add(out, (form.name, params, key), sums, 1)
@@ -162,7 +163,7 @@ def letter_titles(store: ox.Store, graphs: Iterable[str]) -> dict[str, str | Non
     """The source document's name of each letter graph."""
     out: dict[str, str | None] = {}
     for g in graphs:
-        out[g] = next((q.object.value for q in store.quads_for_pattern(
+        out[g] = next((term_text(q.object) for q in store.quads_for_pattern(
             None, _TITLE, None, ox.NamedNode(g))), None)
     return out
 
@@ -259,10 +260,10 @@ class Statistics:
         for key, sums in subtract.items():
             _add(delta, key, sums, -1)
         with self.db:
-            for (name, params, key), sums in delta.items():
+            for (name, params, group), sums in delta.items():
                 if not any(sums):
                     continue
-                where = (name, json.dumps(params), json.dumps(key))
+                where = (name, json.dumps(params), json.dumps(group))
                 row = self.db.execute("SELECT sums FROM sums WHERE query = ? AND params = ? "
                                       "AND key = ?", where).fetchone()
                 total = [a + b for a, b in zip(json.loads(row[0]) if row else [0] * len(sums),
