@@ -139,7 +139,7 @@ def from_statistics(store: LetterStore, named: NamedQuery, params: Mapping[str, 
 
 
 #: Letters in the first slice of a paged listing; each further slice is twice as large.
-FIRST_SLICE = 256
+FIRST_SLICE = 64
 
 
 def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
@@ -147,8 +147,11 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
     """The first ``rows`` rows of a listing ordered by letter first (``# pages: by document``),
     from the first letters alone: the bound query ``text`` runs over growing slices of the
     letters, taken in the order of their source documents' names (a name shared by several
-    letters never straddles two slices), until the slices gave ``rows`` rows.  None when the
-    store's letter records are not current."""
+    letters never straddles two slices), until the slices gave ``rows`` rows; a slice is the
+    default graph of the query (its letter graphs and the shared graph), so nothing is copied.
+    None when the store's letter records are not current.  (Oxigraph evaluates property paths
+    over such a default graph slowly: listings that walk the vocabulary, such as cases-citing
+    and reasons, are not marked for paging.)"""
     stats = store.stats
     if stats is None or store.directory is None:
         return None
