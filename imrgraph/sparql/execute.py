@@ -9,6 +9,8 @@ plain values (``imrgraph.store.oxi.python_value``), so a query gives the same ro
 On a store whose statistics are current (``imrgraph.store.stats``), a bundled aggregate query
 with a statistics form is answered from the sums instead, with the same rows; anywhere else
 (graph files, endpoints, stale or absent statistics, a user's own query file) the query runs.
+A page (``limit``) of a listing marked ``# pages: by document`` is computed from the store's
+first letters in document order (:func:`page_by_letters`), not from the whole listing.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ def run(query: NamedQuery | str, source: Source, params: Mapping[str, str] | Non
         offset: int | None = None, statistics: bool = True) -> QueryResult:
     """Run ``query`` on ``source`` with ``params`` bound; ``engine`` chooses how an rdflib
     graph is queried (``GRAPH_ENGINES``); ``limit``/``offset`` return one page of rows;
-    ``statistics=False`` runs an aggregate query in full even where a store's statistics could
-    answer it."""
+    ``statistics=False`` runs the query in full even where a store's statistics could answer
+    it or a page could come from its first letters."""
     given = as_query(query)
     if given.whole_text is not None:  # a page sliced by the caller
         if limit is not None or offset:
