@@ -11,6 +11,8 @@ SELECT and ASK give rows (:class:`QueryResult`); CONSTRUCT and DESCRIBE give tri
 On a store whose statistics are current (``imrgraph.store.stats``), a bundled aggregate query
 with a statistics form is answered from the sums instead, with the same rows; anywhere else
 (graph files, endpoints, stale or absent statistics, a user's own query file) the query runs.
+A page (``limit``) of a listing marked ``# pages: by document`` is computed from the store's
+first letters in document order (:func:`page_by_letters`), not from the whole listing.
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ def run(query: NamedQuery | str, source: Source, params: Mapping[str, str] | Non
         offset: int | None = None, statistics: bool = True) -> QueryResult:
     """Run a SELECT or ASK ``query`` on ``source`` with ``params`` bound; ``engine`` chooses
     how an rdflib graph or graph file is queried (``GRAPH_ENGINES``); ``limit``/``offset``
-    return one page of rows; ``statistics=False`` runs an aggregate query in full even where a
-    store's statistics could answer it."""
+    return one page of rows; ``statistics=False`` runs the query in full even where a store's
+    statistics could answer it or a page could come from its first letters."""
     given = as_query(query)
     if given.whole_text is not None:  # a page sliced by the caller
         if limit is not None or offset:
@@ -247,7 +249,7 @@ def from_statistics(store: LetterStore, named: NamedQuery, params: Mapping[str, 
 
 
 #: Letters in the first slice of a paged listing; each further slice is twice as large.
-FIRST_SLICE = 256
+FIRST_SLICE = 64
 
 
 def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
@@ -255,8 +257,11 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
     """The first ``rows`` rows of a listing ordered by letter first (``# pages: by document``),
     from the first letters alone: the bound query ``text`` runs over growing slices of the
     letters, taken in the order of their source documents' names (a name shared by several
-    letters never straddles two slices), until the slices gave ``rows`` rows.  None when the
-    store's letter records are not current."""
+    letters never straddles two slices), until the slices gave ``rows`` rows; a slice is the
+    default graph of the query (its letter graphs and the shared graph), so nothing is copied.
+    None when the store's letter records are not current.  (Oxigraph evaluates property paths
+    over such a default graph slowly: listings that walk the vocabulary, such as cases-citing
+    and reasons, are not marked for paging.)"""
     stats = store.stats
     if stats is None or store.directory is None:
         return None
