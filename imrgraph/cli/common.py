@@ -334,3 +334,11 @@ def progress_bar(total: int, label: str = "letters") -> Iterator[Progress]:
     with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True,
                            show_eta=True, item_show_func=lambda x: x) as bar:
         yield Progress(bar, True)
+
+
+def one_source(**given: object) -> None:
+    """At most one of the ways to name the graph (a file, --store, --endpoint) is given: keys
+    are how the command spells them (``GRAPH``, ``--graph``), values None when not given."""
+    named = [name for name, value in given.items() if value is not None]
+    if len(named) > 1:
+        raise UsageError(f"give one of {', '.join(named)}, not several")

@@ -17,6 +17,7 @@ from imrgraph.cli.common import (
     endpoint_options,
     input_file,
     note,
+    one_source,
     parse_params,
     pop_endpoint_options,
     read_input,
@@ -104,10 +105,7 @@ def query(name: str | None, sparql_text: str | None, graph_path: str | None,
     named = (api.parse_query_text(sparql_text, name="query") if sparql_text is not None
              else api.load_query(name or ""))
     values = parse_params(params)
-    given = [o for o, v in (("--graph", graph_path), ("--store", store),
-                            ("--endpoint", opts["endpoint"])) if v is not None]
-    if len(given) > 1:
-        raise UsageError(f"give one of {', '.join(given)}, not several")
+    one_source(**{"--graph": graph_path, "--store": store, "--endpoint": opts["endpoint"]})
     source: Any
     if opts["endpoint"] is not None:
         source = remote_endpoint(opts)

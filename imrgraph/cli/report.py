@@ -8,6 +8,7 @@ import click
 
 from imrgraph.cli.common import (
     endpoint_options,
+    one_source,
     pop_endpoint_options,
     remote_endpoint,
     store_for_reading,
@@ -33,10 +34,7 @@ def report(graph: str | None, out_dir: str, store: str | None, title: str,
     from imrgraph import api  # lazily: `imrgraph --help` stays fast
 
     opts = pop_endpoint_options(endpoint)
-    given = [o for o, v in (("GRAPH", graph), ("--store", store),
-                            ("--endpoint", opts["endpoint"])) if v is not None]
-    if len(given) > 1:
-        raise UsageError(f"give one of {', '.join(given)}, not several")
+    one_source(GRAPH=graph, **{"--store": store, "--endpoint": opts["endpoint"]})
     source: Any
     if opts["endpoint"] is not None:
         source, label = remote_endpoint(opts), opts["endpoint"]
