@@ -38,4 +38,5 @@ if [ ! -d "$SUITE/core" ]; then
 fi
 .venv/bin/ruff check imrgraph tests bench
 .venv/bin/mypy  # the files and settings are in pyproject.toml [tool.mypy]
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two worker processes (pytest-xdist): the suite uses both cores of a 2-core machine.
+.venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"
