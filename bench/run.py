@@ -197,27 +197,32 @@ def _gen_chunk(folder: str, n: int, seed: int, start: int) -> int:
     return len(write_corpus(folder, n, seed, start))
 
 
-def stage_generate(a: argparse.Namespace, out: dict[str, Any]) -> None:
-    """Write the synthetic corpus once (reused by later runs with the same seed and size)."""
+def _generate_once(folder: Path, chunk: Any, step: int, suffix: str,
+                   a: argparse.Namespace, out: dict[str, Any]) -> None:
+    """Write a corpus into ``folder`` once, in chunks of ``step`` letters over the worker
+    pool (reused by later runs with the same seed and size: a `.complete` marker says so)."""
     import multiprocessing
 
-    folder = _corpus_dir(a.workdir, a.n, a.seed)
     marker = folder / ".complete"
     if marker.exists():
         out["reused"] = True
     else:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        step = 2000
         jobs = [(str(folder), min(step, a.n - s), a.seed, s) for s in range(0, a.n, step)]
         t = time.perf_counter()
         with multiprocessing.Pool(a.processes) as pool:
-            pool.starmap(_gen_chunk, jobs)
+            pool.starmap(chunk, jobs)
         out["generate_s"] = time.perf_counter() - t
         marker.write_text(str(a.n))
-    files = [p for p in folder.iterdir() if p.suffix == ".txt"]
+    files = [p for p in folder.iterdir() if p.suffix == suffix]
     out["letters"] = len(files)
     out["corpus_mb"] = sum(p.stat().st_size for p in files) / 1e6
+
+
+def stage_generate(a: argparse.Namespace, out: dict[str, Any]) -> None:
+    """Write the synthetic corpus once (reused by later runs with the same seed and size)."""
+    _generate_once(_corpus_dir(a.workdir, a.n, a.seed), _gen_chunk, 2000, ".txt", a, out)
 
 
 def _gen_pdf_chunk(folder: str, n: int, seed: int, start: int) -> int:
@@ -228,25 +233,7 @@ def _gen_pdf_chunk(folder: str, n: int, seed: int, start: int) -> int:
 
 def stage_generate_pdf(a: argparse.Namespace, out: dict[str, Any]) -> None:
     """Render the corpus as encrypted PDFs once (reused like the text corpus)."""
-    import multiprocessing
-
-    folder = _pdf_dir(a.workdir, a.n, a.seed)
-    marker = folder / ".complete"
-    if marker.exists():
-        out["reused"] = True
-    else:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        step = 500
-        jobs = [(str(folder), min(step, a.n - s), a.seed, s) for s in range(0, a.n, step)]
-        t = time.perf_counter()
-        with multiprocessing.Pool(a.processes) as pool:
-            pool.starmap(_gen_pdf_chunk, jobs)
-        out["generate_s"] = time.perf_counter() - t
-        marker.write_text(str(a.n))
-    files = [p for p in folder.iterdir() if p.suffix == ".pdf"]
-    out["letters"] = len(files)
-    out["corpus_mb"] = sum(p.stat().st_size for p in files) / 1e6
+    _generate_once(_pdf_dir(a.workdir, a.n, a.seed), _gen_pdf_chunk, 500, ".pdf", a, out)
 
 
 def stage_calibrate(a: argparse.Namespace, out: dict[str, Any]) -> None:
