@@ -28,7 +28,8 @@ import test_remote
 from conftest import LETTERS, ROOT
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
-from test_remote import OXIGRAPH, _cli, free_port, stop, wait_until_up
+from servers import free_port, stop, wait_until_up
+from test_remote import OXIGRAPH, _cli
 
 from imrgraph.errors import UsageError
 from imrgraph.outputs import EXPORT_FORMATS, open_output, write_atomic, write_output

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import LETTERS, CliRun, run_cli
+from servers import free_port, stop, wait_until_up
 from SPARQLWrapper import JSON, SPARQLWrapper
 from test_store import comparable, ids, query_cases
 
@@ -48,38 +48,6 @@ OXIGRAPH = shutil.which("oxigraph") or (
 
 pytestmark = pytest.mark.skipif(OXIGRAPH is None, reason="the Oxigraph server CLI is not "
                                 "installed (pip install oxigraph)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Poll until the server answers HTTP (any status)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: "
-                               f"{proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,8 @@ import io
 import json
 import os
 import site
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -24,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SEEDS
 from rdflib import Graph
+from servers import free_port, stop, wait_until_up
 
 from imrgraph import api
 from imrgraph.cli import main
@@ -33,36 +32,21 @@ COUNT = ("PREFIX imr: <https://w3id.org/imrgraph/ontology#>\n"
          "GROUP BY ?outcome ORDER BY ?outcome")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("serve") / "store"
     api.build_store([str(p) for p in SEEDS], store, jobs=1)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, "-m", "imrgraph", "serve", "--store", str(store),
                                "--port", str(port)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            if server.poll() is not None:
-                message = server.stderr.read().decode() if server.stderr else ""
-                pytest.fail(f"serve exited: {message}")
-            try:
-                urllib.request.urlopen(url + "/", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_up(url + "/", server)
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server, timeout=30)
 
 
 def _get(url: str, accept: str | None = None) -> tuple[str, bytes]:
@@ -124,7 +108,7 @@ def test_without_the_oxigraph_server_serve_says_how_to_install(tmp_path: Path) -
     packages = os.pathsep.join([str(ROOT), *site.getsitepackages()])
     env = {**os.environ, "PYTHONPATH": packages, "PATH": str(bare)}
     run = subprocess.run([str(bare / "python"), "-m", "imrgraph", "serve", "--store", str(store),
-                          "--port", str(_free_port())], env=env, capture_output=True, text=True,
+                          "--port", str(free_port())], env=env, capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 2
     assert "pip install oxigraph" in run.stderr

@@ -9,15 +9,15 @@ The DBA password of a fresh database is ``dba``; writes go through the digest-au
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from servers import free_port, stop, wait_until_up
 
 VIRTUOSO = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt") or shutil.which("isql")
@@ -94,12 +94,6 @@ class Virtuoso:
         return run.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
@@ -122,20 +116,9 @@ def running_virtuoso(directory: Path, timeout: float = 120) -> Iterator[Virtuoso
                             cwd=directory, stdout=log, stderr=subprocess.STDOUT)
     server = Virtuoso(f"http://127.0.0.1:{http}", isql, directory)
     try:
-        deadline = time.monotonic() + timeout
-        while not _answers(server.sparql + "?query=ASK%7B%7D"):
-            if proc.poll() is not None:
-                raise RuntimeError(f"virtuoso-t exited with {proc.returncode}: "
-                                   + (directory / "stdout.log").read_text(errors="replace"))
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Virtuoso did not answer within {timeout} s")
-            time.sleep(0.2)
+        wait_until_up(server.sparql + "?query=ASK%7B%7D", proc, timeout, answers=_answers,
+                      log=lambda: (directory / "stdout.log").read_text(errors="replace"))
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=30)
         log.close()
