@@ -228,7 +228,7 @@ def render(results: dict[str, Any]) -> str:
     lines += _query_section(measured)
     lines += _profile_section(results.get("profile"))
     lines += _findings(results)
-    return "\n".join(lines) + "\n" + NOTES
+    return "\n".join(lines) + "\n" + hand_notes()
 
 
 def _corpus_section(measured: list[dict[str, Any]], head: list[str]) -> list[str]:
@@ -516,48 +516,11 @@ def _profile_section(profile: dict[str, Any] | None) -> list[str]:
     return out
 
 
-#: Measured by hand (scripts not in run.py), kept here so the report carries them.
-NOTES = """## Notes measured by hand (2,000 letters, same machine)
+def hand_notes(folder: Path = BENCH / "notes") -> str:
+    """The sections measured by hand (scripts not in run.py), one Markdown file each in
+    ``bench/notes/``, appended in name order so that rewriting RESULTS.md keeps them."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md")))
 
-- `decisions` on Oxigraph: the `OPTIONAL { ?determination imr:caseNumber ?cn }` after the item
-  patterns makes the query superlinear on Oxigraph (4 s at 500 letters, 55-80 s at 2,000, over
-  the timeout at 10,000).  Moving that OPTIONAL up, right after
-  `?determination a imr:Determination .`, gives the same rows (checked against the original on
-  Oxigraph and on rdflib) in 0.45-0.9 s at 2,000.
-- The on-disk store answers scan-heavy queries 5-10x slower than the same triples in an
-  in-memory pyoxigraph store (2,000 letters, `citations`: union of named graphs on disk 2.3 s,
-  default graph on disk 1.6 s, default graph in memory 0.24 s).  `Store.optimize()` after a
-  build saves 20-40%.  Query time grows linearly with the letters for every named query that
-  lists or aggregates all citations.  After the rewrite for hash joins (below), every named
-  query finishes at 100,000 letters (before it, six ran over 120 s), but only in 1-45 s:
-  < 1 s there needs precomputed aggregates (a statistics graph kept up to date by `build` and
-  `remove`, which the aggregate queries would read) and, for the listings, paged results
-  (`imrgraph query --limit/--offset`; a page still sorts the whole listing first).
-- rdflib evaluates `cases-citing`, `citations` and `page-citations` very slowly (over 30 s at
-  500 letters); they are fine on Oxigraph.
-- rdflib's engine joins sub-selects row by row, so the rewritten texts are slower on rdflib
-  than the old ones (most "> 10" at 500 and 2,000 letters).  The 10,000 rdflib column (†) was
-  measured with the old texts, rdflib at its best: against it the store answers 9-280x
-  faster.  `imrgraph query --graph` and `api.run_query` now run on an in-memory Oxigraph copy
-  by default; rdflib's engine stays available (`--engine rdflib`).
-- Oxigraph joins the triple patterns of one group by looking each row up in an index, ~8 us per
-  lookup on disk (10,000 letters: `?c imr:guideline ?g ; imr:citingParty ?p` over 82,294
-  citations 0.7 s, five patterns 2.5 s), but joins sub-selects by hashing (the same five
-  patterns as one-pattern sub-selects: 0.4 s), and a property path such as `skos:broader*`
-  inside a per-row OPTIONAL costs far more than the same roll-up worked out once per concept in
-  a sub-select (42 s against 0.03 s).  The named queries are written that way (see their
-  comments); a scan of one predicate runs at ~4 million rows/s.  Whole-corpus aggregates still
-  grow linearly with the letters.
-
-## Memory of a build (30,000 letters, sampled every 2 s)
-
-The Python side of the parent process is bounded by the batch (tracemalloc over a
-6,000-letter build: 126 MB at peak, 6.5 MB left when the build returns, the report included).
-The parent's resident memory still grows slowly with the size of the store, ~2.4 kB per letter
-(217 MB after 2,000 letters, 264 MB after 30,000, between batch peaks): that is RocksDB's, which
-keeps the index and filter blocks of every table file in memory.  Worker processes do not
-grow.
-"""
 
 
 def _findings(results: dict[str, Any]) -> list[str]:
