@@ -125,11 +125,14 @@ def test_cue_prefilter_never_rules_out_a_text_its_cue_matches() -> None:
                 text = item.rationale.value
                 texts += [text] + [text[a:b] for a, b in _sentences(text)]
     matched = 0
-    for cue in _all_cues():
-        for text in texts:
+    scheme = reason_scheme()
+    for text in texts:
+        present = scheme.present(folded(text))
+        for cue in _all_cues():
             if cue.regex.search(text):
                 matched += 1
                 assert cue.possible(folded(text)), (cue.regex.pattern[:80], text[:80])
+                assert cue.live(present), (cue.regex.pattern[:80], text[:80])
     assert matched > 500
 
 
@@ -138,6 +141,7 @@ def test_cue_prefilter_rules_out_texts_without_the_cue_words() -> None:
     cue = concepts["no-red-flags"].cues[0]
     assert cue.needles and not cue.possible(folded("The knee is stable."))
     assert cue.possible(None)  # not ASCII: nothing is ruled out
+    assert not cue.live(reason_scheme().present(folded("The knee is stable.")))
     with_needles = [c for c in _all_cues() if c.needles]
     assert len(with_needles) >= len(_all_cues()) - 3
 

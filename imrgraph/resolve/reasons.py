@@ -26,8 +26,7 @@ whitespace-collapsed, so local offsets are mapped back through the collapsing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import suppress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -115,13 +114,33 @@ def _best(clauses: list[frozenset[str]]) -> frozenset[str]:
     return ranked[0] if ranked else frozenset()
 
 
-def _needles(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+def _needles(regex: re.Pattern[str]) -> tuple[frozenset[str], ...]:
     """The prefilter of a compiled cue: up to three clauses, the most telling ones."""
     if _re_parser is None:
         return ()
     clauses = _clauses(_re_parser.parse(regex.pattern, regex.flags))
     ranked = sorted(set(clauses), key=lambda c: (-min(map(len, c)), len(c), sorted(c)))
-    return tuple(tuple(sorted(c)) for c in ranked[:3])
+    return tuple(ranked[:3])
+
+
+def _trie(words: Iterable[str]) -> str:
+    """``words`` as one regex that matches, at a place, the longest of them that starts there
+    (greedy optional tails; siblings differ in their first character)."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def regex(node: dict[str, dict]) -> str:
+        tails = [re.escape(ch) + regex(child) for ch, child in sorted(node.items()) if ch]
+        if not tails:
+            return ""
+        body = tails[0] if len(tails) == 1 else "(?:" + "|".join(tails) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return regex(tree)
 
 
 def folded(text: str) -> str | None:
@@ -136,7 +155,7 @@ class Cue:
     lower-cased text rules most texts out before the regex scans them (same results)."""
 
     regex: re.Pattern[str]
-    needles: tuple[tuple[str, ...], ...]
+    needles: tuple[frozenset[str], ...]
 
     @classmethod
     def of(cls, regex: re.Pattern[str]) -> Cue:
@@ -150,26 +169,16 @@ class Cue:
         """False only when no match can be in the text whose :func:`folded` form is ``lower``."""
         return lower is None or all(any(n in lower for n in clause) for clause in self.needles)
 
+    def live(self, present: frozenset[str] | None) -> bool:
+        """:meth:`possible` for a text whose needles that occur are ``present`` (None: all)."""
+        return present is None or all(not clause.isdisjoint(present) for clause in self.needles)
+
     def search(self, text: str, pos: int = 0, lower: str | None = None) -> re.Match[str] | None:
         """``regex.search``; ``lower`` is ``folded(text)`` when the caller has it."""
         if lower is None:
             lower = folded(text)
         return self.regex.search(text, pos) if self.possible(lower) else None
 
-    def finditer(self, text: str, lower: str | None = None) -> Iterator[re.Match[str]]:
-        if lower is None:
-            lower = folded(text)
-        return self.regex.finditer(text) if self.possible(lower) else iter(())
-
-
-def _one_pattern(cues: Iterable[re.Pattern[str]]) -> tuple[Cue, ...]:
-    """A concept's cues as one alternation: one scan of a sentence instead of one per cue (the
-    reader's cost was mostly these scans); the cues as they are if they cannot be joined."""
-    patterns = tuple(cues)
-    if len(patterns) >= 2:
-        with suppress(re.error):  # e.g. a group name used by two cues
-            patterns = (re.compile("|".join(p.pattern for p in patterns), re.IGNORECASE),)
-    return tuple(map(Cue.of, patterns))
 
 
 @dataclass(frozen=True)
@@ -210,11 +219,12 @@ class ReasonScheme:
                 label=str(graph.value(URIRef(iri), SKOS.prefLabel) or slug),
                 top=slug_of[chain[-1]] if chain else slug,
                 side=str(side).rsplit("#", 1)[-1] if side is not None else "",
-                cues=_one_pattern(_cue(str(c)) for c in graph.objects(URIRef(iri), IMR.cue)),
-                excludes=_one_pattern(
-                    _cue(str(c)) for c in graph.objects(URIRef(iri), IMR.excludeCue)),
+                cues=tuple(Cue.of(_cue(str(c))) for c in graph.objects(URIRef(iri), IMR.cue)),
+                excludes=tuple(
+                    Cue.of(_cue(str(c))) for c in graph.objects(URIRef(iri), IMR.excludeCue)),
                 ancestors=tuple(slug_of[b] for b in chain))
         scheme = RS_SCHEME
+
         def cues(prop: URIRef, bounded: bool = True) -> list[Cue]:
             return [Cue.of(_cue(str(c), bounded)) for c in graph.objects(scheme, prop)]
 
@@ -227,6 +237,22 @@ class ReasonScheme:
         self.quantity = [Cue.of(_cue(str(c)))
                          for concept in dict.fromkeys(graph.subjects(IMR.quantityCue, None))
                          for c in graph.objects(concept, IMR.quantityCue)]
+        every = [*self.guideline_text, *self.applying, *self.case, *self.boilerplate,
+                 *self.request, *self.quantity]
+        every += [cue for c in self.concepts.values() for cue in c.cues + c.excludes]
+        needles = {n for cue in every for clause in cue.needles for n in clause}
+        self._finder = re.compile(f"(?=({_trie(needles)}))", re.DOTALL) if needles else None
+        # a needle found at a place means every needle that begins it is there too
+        self._begins = {n: frozenset(m for m in needles if n.startswith(m)) for n in needles}
+
+    def present(self, lower: str | None) -> frozenset[str] | None:
+        """The cues' needles that occur in a text given as its :func:`folded` form: read once per
+        rationale, they rule out every cue that can match none of its sentences.  One scan finds
+        the longest needle at every place (a trie, so each place costs a character or two)."""
+        if lower is None or self._finder is None:
+            return None
+        begins = self._begins
+        return frozenset().union(*(begins[n] for n in set(self._finder.findall(lower))))
 
     def top_concepts(self) -> list[ReasonConcept]:
         return [c for c in self.concepts.values() if not c.ancestors]
@@ -314,55 +340,59 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _guideline_mask(text: str, sentences: list[tuple[int, int]], scheme: ReasonScheme
-                    ) -> list[bool]:
+def _live(cues: Iterable[Cue], present: frozenset[str] | None) -> list[Cue]:
+    return [c for c in cues if c.live(present)]
+
+
+def _guideline_mask(text: str, sentences: list[tuple[int, int]], scheme: ReasonScheme,
+                    present: frozenset[str] | None) -> bytearray:
     """Per character: True where the text is guideline text or boilerplate (never evidence).
 
     A guideline summary runs from its attribution over the following sentences until one turns
     to the case (``imr:caseCue``: the patient, the request, the records, "As ..." reasoning) or an
     applying phrase ("here, however,") cuts it.
     """
-    mask = [False] * len(text)
+    mask = bytearray(len(text))
     for m in _QUOTED.finditer(text):
-        mask[m.start():m.end()] = [True] * (m.end() - m.start())
+        mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    boilerplate = _live(scheme.boilerplate, present)
+    guideline_text = _live(scheme.guideline_text, present)
+    case = _live(scheme.case, present)
+    applying_cues = _live(scheme.applying, present)
     summary = False
     for start, end in sentences:
         sentence = text[start:end]
         lower = folded(sentence)
-        if any(c.search(sentence, lower=lower) for c in scheme.boilerplate):
-            mask[start:end] = [True] * (end - start)
+        if any(c.search(sentence, lower=lower) for c in boilerplate):
+            mask[start:end] = b"\x01" * (end - start)
             continue
-        hits = [hit for c in scheme.guideline_text if (hit := c.search(sentence, lower=lower))]
-        turns = any(c.search(sentence, lower=lower) for c in scheme.case)
+        hits = [hit for c in guideline_text if (hit := c.search(sentence, lower=lower))]
         if not hits:
-            if summary and not turns:
-                mask[start:end] = [True] * (end - start)
+            if summary and not any(c.search(sentence, lower=lower) for c in case):
+                mask[start:end] = b"\x01" * (end - start)
             else:
                 summary = False
             continue
         first = min(hits, key=lambda m: m.start())
         stop = len(sentence)
-        applying = [cut.start() for c in scheme.applying
+        applying = [cut.start() for c in applying_cues
                     if (cut := c.search(sentence, first.end(), lower))]
         if applying:
             stop = min(applying)
-        mask[start + first.start():start + stop] = [True] * (stop - first.start())
+        mask[start + first.start():start + stop] = b"\x01" * (stop - first.start())
         summary = not applying and first.start() == 0
     return mask
 
 
-def _segments(text: str, sentences: list[tuple[int, int]], mask: list[bool]
+def _segments(text: str, sentences: list[tuple[int, int]], mask: bytearray
               ) -> Iterable[tuple[int, int]]:
     """Stretches of one sentence that are not guideline text, trimmed of spaces and punctuation."""
     for start, end in sentences:
-        i = start
-        while i < end:
-            if mask[i]:
-                i += 1
-                continue
-            j = i
-            while j < end and not mask[j]:
-                j += 1
+        i = mask.find(0, start, end)
+        while i >= 0:
+            j = mask.find(1, i, end)
+            if j < 0:
+                j = end
             a, b = i, j
             while a < b and not text[a].isalnum():
                 a += 1
@@ -370,7 +400,7 @@ def _segments(text: str, sentences: list[tuple[int, int]], mask: list[bool]
                 b -= 1
             if _THREE_LETTERS.search(text, a, b):
                 yield a, b
-            i = j
+            i = mask.find(0, j, end)
 
 
 # ------------------------------------------------------------------ reading
@@ -397,16 +427,19 @@ class _Rationale:
         return cls(text, where, rationale.span.start)
 
 
-def _findings(r: _Rationale, outcome: str, scheme: ReasonScheme) -> list[ReasonFinding]:
+def _findings(r: _Rationale, outcome: str, scheme: ReasonScheme,
+              present: frozenset[str] | None) -> list[ReasonFinding]:
     sentences = _sentences(r.text)
-    mask = _guideline_mask(r.text, sentences, scheme)
-    concepts = scheme.on_side(outcome)
+    mask = _guideline_mask(r.text, sentences, scheme, present)
+    concepts = [(c, cues, _live(c.excludes, present)) for c in scheme.on_side(outcome)
+                if (cues := _live(c.cues, present))]
     found: list[ReasonFinding] = []
     for a, b in _segments(r.text, sentences, mask):
         segment = r.text[a:b]
         lower = folded(segment)
-        hits = [c for c in concepts if any(cue.search(segment, lower=lower) for cue in c.cues)
-                and not any(x.search(segment, lower=lower) for x in c.excludes)]
+        hits = [c for c, cues, excludes in concepts
+                if any(cue.search(segment, lower=lower) for cue in cues)
+                and not any(x.search(segment, lower=lower) for x in excludes)]
         covered = {anc for c in hits for anc in c.ancestors}
         for c in hits:
             if c.slug not in covered:
@@ -423,11 +456,11 @@ def _number(word: str | None) -> int | None:
     return int(word) if word.isdigit() else _NUMBER_WORDS.get(word.lower())
 
 
-def _quantities(r: _Rationale, scheme: ReasonScheme) -> list[GuidelineQuantity]:
+def _quantities(r: _Rationale, scheme: ReasonScheme,
+                present: frozenset[str] | None) -> list[GuidelineQuantity]:
     found: dict[int, GuidelineQuantity] = {}
-    lower = folded(r.text)
-    for cue in scheme.quantity:
-        for m in cue.finditer(r.text, lower):
+    for cue in _live(scheme.quantity, present):
+        for m in cue.regex.finditer(r.text):
             groups = m.groupdict()
             at = m.start("low") if groups.get("low") else m.start("high")
             before = r.text[max(0, at - 40):at]
@@ -457,8 +490,9 @@ def item_reasons(item: DisputedItem, letter_text: str) -> ItemReasons:
         return result
     scheme = reason_scheme()
     r = _Rationale.of(item.rationale, letter_text)
-    result.findings = _findings(r, item.outcome.value, scheme)
-    result.quantities = _quantities(r, scheme)
+    present = scheme.present(folded(r.text))
+    result.findings = _findings(r, item.outcome.value, scheme, present)
+    result.quantities = _quantities(r, scheme, present)
     if result.quantities:
         smallest = min(result.quantities, key=lambda q: q.visits)
         requested = _requested_visits(item)
