@@ -86,6 +86,10 @@ def normalise_text(text: str) -> str:
     return text.translate(_TRANSLATE)
 
 
+#: Control characters that no text letter has many of (all below 32 but line ends and tabs).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def decode_text(data: bytes, name: str) -> str:
     """Decode letter bytes: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
     for magic, what in _MAGIC.items():
@@ -106,7 +110,7 @@ def decode_text(data: bytes, name: str) -> str:
             continue
     else:
         text = data.decode("latin-1")
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    controls = len(_CONTROL.findall(text, 0, 65536))
     if controls > max(8, len(text[:65536]) // 100):
         raise IngestError(
             name, f"binary content ({controls} control characters), not a text letter"

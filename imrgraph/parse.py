@@ -274,14 +274,16 @@ _MECHANISM_STATED = re.compile(
     r"noted|documented|listed|given)\s+)?(?:as|occurred\s+when|was\s+when)\s+(?P<how>[^.]+)\.",
     I,
 )
-_MECHANISM_NARRATED = re.compile(
-    r"[^.]*?\b(?:as\s+a\s+result\s+of|while\s+(?:she\s+|he\s+)?(?:was\s+)?(?:working|lifting|"
+_MECHANISM_WORDS = (
+    r"\b(?:as\s+a\s+result\s+of|while\s+(?:she\s+|he\s+)?(?:was\s+)?(?:working|lifting|"
     r"pulling|pushing|carrying|walking|moving|driving|playing|climbing|bending)|(?:she|he|worker)\s+"
     r"(?:reported\s+)?(?:stepping|slipped|fell|tripped|was\s+(?:lifting|pulling|struck|hit|"
     r"carrying|pinned|crushed))|slipped\s+and\s+fell|tripped\s+and\s+fell|was\s+(?:struck|hit)"
-    r"\s+by)[^.]*\.",
-    I | S,
+    r"\s+by)"
 )
+#: The sentence (from the search start, at the earliest) that narrates how the injury happened.
+_MECHANISM_NARRATED = re.compile(r"[^.]*?" + _MECHANISM_WORDS + r"[^.]*\.", I | S)
+_MECHANISM_CUE = re.compile(_MECHANISM_WORDS, I | S)
 _DIAGNOSES = re.compile(
     r"(?:diagnosed\s+(?:as\s+having|with)|(?:current\s+)?diagnoses\s+(?:(?:are|were)\s+"
     r"(?:documented|noted|"
@@ -325,10 +327,22 @@ def _parse_worker(text: str, start: int, end: int) -> InjuredWorker:
     if stated:
         worker.injury_mechanism = _fact(text, stated.start("how"), stated.end("how"))
     else:
-        narrated = _MECHANISM_NARRATED.search(text, start, min(end, start + 1500))
+        narrated = _narrated(text, start, min(end, start + 1500))
         if narrated:
             worker.injury_mechanism = _fact(text, narrated.start(), narrated.end())
     return worker
+
+
+def _narrated(text: str, start: int, end: int) -> re.Match[str] | None:
+    """``_MECHANISM_NARRATED.search(text, start, end)`` without its quadratic misses: its lazy
+    lead rescans a sentence from every start position in it.  The match starts where the
+    sentence of the first narrating words starts (not before ``start``) and needs a full stop
+    after them; any later words would need one too."""
+    words = _MECHANISM_CUE.search(text, start, end)
+    if words is None or text.find(".", words.end(), end) < 0:
+        return None
+    return _MECHANISM_NARRATED.search(text, max(start, text.rfind(".", start, words.start()) + 1),
+                                      end)
 
 
 _AND = re.compile(r"\s+and\s+")
@@ -540,6 +554,13 @@ OUTSIDE_MTUS = re.compile(
 )
 
 
+_STATEMENT_CHARS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                                  "\u00a0": " ", "\u2013": "-"})
+#: The whitespace a statement's text changes: runs, line breaks, a space at either end or
+#: after a hyphen (a soft wrap); a lone space between words stays and is copied with them.
+_STATEMENT_SPACE = re.compile(r"\s{2,}|[^\S ]|^ | \Z|(?<=-) ")
+
+
 class StatementText:
     """Whitespace-normalised statement text with a map back to raw offsets.
 
@@ -549,28 +570,23 @@ class StatementText:
 
     def __init__(self, raw: str, start: int) -> None:
         self.start = start
-        chars: list[str] = []
+        text = raw.translate(_STATEMENT_CHARS)  # one character for one: offsets stay
+        parts: list[str] = []
         pos: list[int] = []
-        i, n = 0, len(raw)
-        quotes = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
-        quotes |= {"\u00a0": " ", "\u2013": "-"}
-        while i < n:
-            ch = quotes.get(raw[i], raw[i])
-            if ch.isspace():
-                j = i
-                while j < n and (raw[j].isspace() or raw[j] == "\u00a0"):
-                    j += 1
-                # soft-wrapped word ("Non- \nMTUS", "Electro-\ndiagnostic", URLs): join it up
-                soft = chars and chars[-1] == "-" and len(chars) > 1 and chars[-2].isalnum()
-                if not soft and chars and j < n:
-                    chars.append(" ")
-                    pos.append(i)
-                i = j
-                continue
-            chars.append(ch)
-            pos.append(i)
-            i += 1
-        self.s = "".join(chars)
+        done = 0
+        for m in _STATEMENT_SPACE.finditer(text):
+            i, j = m.span()
+            parts.append(text[done:i])
+            pos.extend(range(done, i))
+            # soft-wrapped word ("Non- \nMTUS", "Electro-\ndiagnostic", URLs): join it up
+            soft = i > 1 and text[i - 1] == "-" and text[i - 2].isalnum()
+            if not soft and pos and j < len(text):
+                parts.append(" ")
+                pos.append(i)
+            done = j
+        parts.append(text[done:])
+        pos.extend(range(done, len(text)))
+        self.s = "".join(parts)
         self.pos = pos
 
     def span(self, a: int, b: int) -> Span:

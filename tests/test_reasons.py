@@ -21,7 +21,9 @@ from imrgraph.resolve.reasons import (
     RS,
     RS_SCHEME,
     _cue,
+    _sentences,
     determination_reasons,
+    folded,
     item_reasons,
     reason_graph,
     reason_scheme,
@@ -104,6 +106,44 @@ def test_quantity_cues_capture_visits() -> None:
     assert any("high" in c.groupindex for c in reason_scheme().quantity)
     assert URIRef(RS["exceeds-recommended-quantity"]) in set(
         reason_graph().subjects(IMR.quantityCue, None))
+
+
+def _all_cues() -> list:
+    scheme = reason_scheme()
+    return [cue for c in scheme.concepts.values() for cue in c.cues + c.excludes] + [
+        *scheme.guideline_text, *scheme.applying, *scheme.case, *scheme.boilerplate,
+        *scheme.request, *scheme.quantity]
+
+
+def test_cue_prefilter_never_rules_out_a_text_its_cue_matches() -> None:
+    """The words a cue's matches must contain are read from its regex; where the regex matches a
+    sentence of the example letters' rationales, those words are in the sentence."""
+    texts = ["There is no evidence of any red flag conditions.", "NO RED FLAGS were noted."]
+    for path in sorted(LETTERS.glob("*.txt")):
+        for item in parse_letter(read_letter(path)).items:
+            if item.rationale is not None:
+                text = item.rationale.value
+                texts += [text] + [text[a:b] for a, b in _sentences(text)]
+    matched = 0
+    scheme = reason_scheme()
+    for text in texts:
+        present = scheme.present(folded(text))
+        for cue in _all_cues():
+            if cue.regex.search(text):
+                matched += 1
+                assert cue.possible(folded(text)), (cue.regex.pattern[:80], text[:80])
+                assert cue.live(present), (cue.regex.pattern[:80], text[:80])
+    assert matched > 500
+
+
+def test_cue_prefilter_rules_out_texts_without_the_cue_words() -> None:
+    concepts = reason_scheme().concepts
+    cue = concepts["no-red-flags"].cues[0]
+    assert cue.needles and not cue.possible(folded("The knee is stable."))
+    assert cue.possible(None)  # not ASCII: nothing is ruled out
+    assert not cue.live(reason_scheme().present(folded("The knee is stable.")))
+    with_needles = [c for c in _all_cues() if c.needles]
+    assert len(with_needles) >= len(_all_cues()) - 3
 
 
 # ------------------------------------------------------------------ the reader's rules

@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from rdflib import RDFS, SKOS, Graph, URIRef
 
@@ -58,6 +59,12 @@ _NUMBER = r"(?:\d+|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + 
 _ABBREVIATIONS = {"e.g", "i.e", "ie", "vs", "dr", "mr", "ms", "mrs", "no", "fig", "approx", "st"}
 
 
+try:  # the standard library's regex parser: it tells which words every match of a cue contains
+    import re._parser as _re_parser  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - another Python: cues are scanned without a prefilter
+    _re_parser = None
+
+
 def _cue(pattern: str, bounded: bool = True) -> re.Pattern[str]:
     """A cue of reasons.ttl as a compiled regex (shorthands expanded, word-bounded)."""
     body = pattern.replace(" … ", r"[^.]{0,120}?").replace("{N}", _NUMBER)
@@ -66,16 +73,112 @@ def _cue(pattern: str, bounded: bool = True) -> re.Pattern[str]:
     return re.compile(body, re.IGNORECASE)
 
 
-def _one_pattern(cues: Iterable[re.Pattern[str]]) -> tuple[re.Pattern[str], ...]:
-    """A concept's cues as one alternation: one scan of a sentence instead of one per cue (the
-    reader's cost was mostly these scans); the cues as they are if they cannot be joined."""
-    patterns = tuple(cues)
-    if len(patterns) < 2:
-        return patterns
-    try:
-        return (re.compile("|".join(p.pattern for p in patterns), re.IGNORECASE),)
-    except re.error:  # e.g. a group name used by two cues
-        return patterns
+def _clauses(items: Any) -> list[frozenset[str]]:
+    """What every match of a parsed regex contains: clauses of lower-case strings, each of which
+    has one of its strings in any match.  Only what a match consumes counts (no lookarounds);
+    what cannot be told (classes, optional parts) requires nothing, so the answer never rules
+    out a text the regex would match."""
+    p = _re_parser
+    clauses: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        word = "".join(run).lower()
+        if word.isascii() and len(word) >= 3:
+            clauses.append(frozenset((word,)))
+        run.clear()
+
+    for op, av in items:
+        if op is p.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is p.SUBPATTERN:
+            clauses.extend(_clauses(av[-1]))
+        elif op is p.ATOMIC_GROUP:
+            clauses.extend(_clauses(av))
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT) and av[0] >= 1:
+            clauses.extend(_clauses(av[2]))
+        elif op is p.BRANCH:
+            best = [_best(_clauses(alternative)) for alternative in av[1]]
+            if all(best):
+                clauses.append(frozenset().union(*best))
+    flush()
+    return clauses
+
+
+def _best(clauses: list[frozenset[str]]) -> frozenset[str]:
+    """The most telling of ``clauses`` (longest shortest string, then fewest strings); empty
+    when there is none."""
+    ranked = sorted(clauses, key=lambda c: (-min(map(len, c)), len(c)))
+    return ranked[0] if ranked else frozenset()
+
+
+def _needles(regex: re.Pattern[str]) -> tuple[frozenset[str], ...]:
+    """The prefilter of a compiled cue: up to three clauses, the most telling ones."""
+    if _re_parser is None:
+        return ()
+    clauses = _clauses(_re_parser.parse(regex.pattern, regex.flags))
+    ranked = sorted(set(clauses), key=lambda c: (-min(map(len, c)), len(c), sorted(c)))
+    return tuple(ranked[:3])
+
+
+def _trie(words: Iterable[str]) -> str:
+    """``words`` as one regex that matches, at a place, the longest of them that starts there
+    (greedy optional tails; siblings differ in their first character)."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def regex(node: dict[str, dict]) -> str:
+        tails = [re.escape(ch) + regex(child) for ch, child in sorted(node.items()) if ch]
+        if not tails:
+            return ""
+        body = tails[0] if len(tails) == 1 else "(?:" + "|".join(tails) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return regex(tree)
+
+
+def folded(text: str) -> str | None:
+    """``text`` in lower case for the cues' prefilter, or None when it is not ASCII (outside
+    ASCII, ignoring case matches more than ``str.lower`` tells, so nothing is ruled out)."""
+    return text.lower() if text.isascii() else None
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A compiled cue and the words every match of it contains: a substring test on the
+    lower-cased text rules most texts out before the regex scans them (same results)."""
+
+    regex: re.Pattern[str]
+    needles: tuple[frozenset[str], ...]
+
+    @classmethod
+    def of(cls, regex: re.Pattern[str]) -> Cue:
+        return cls(regex, _needles(regex))
+
+    @property
+    def groupindex(self) -> Any:
+        return self.regex.groupindex
+
+    def possible(self, lower: str | None) -> bool:
+        """False only when no match can be in the text whose :func:`folded` form is ``lower``."""
+        return lower is None or all(any(n in lower for n in clause) for clause in self.needles)
+
+    def live(self, present: frozenset[str] | None) -> bool:
+        """:meth:`possible` for a text whose needles that occur are ``present`` (None: all)."""
+        return present is None or all(not clause.isdisjoint(present) for clause in self.needles)
+
+    def search(self, text: str, pos: int = 0, lower: str | None = None) -> re.Match[str] | None:
+        """``regex.search``; ``lower`` is ``folded(text)`` when the caller has it."""
+        if lower is None:
+            lower = folded(text)
+        return self.regex.search(text, pos) if self.possible(lower) else None
+
 
 
 @dataclass(frozen=True)
@@ -87,8 +190,8 @@ class ReasonConcept:
     label: str
     top: str  # slug of the top concept it rolls up to
     side: str  # "Upheld" | "Overturned"
-    cues: tuple[re.Pattern[str], ...]
-    excludes: tuple[re.Pattern[str], ...]
+    cues: tuple[Cue, ...]
+    excludes: tuple[Cue, ...]
     ancestors: tuple[str, ...]  # slugs of broader concepts, nearest first
 
 
@@ -116,19 +219,40 @@ class ReasonScheme:
                 label=str(graph.value(URIRef(iri), SKOS.prefLabel) or slug),
                 top=slug_of[chain[-1]] if chain else slug,
                 side=str(side).rsplit("#", 1)[-1] if side is not None else "",
-                cues=_one_pattern(_cue(str(c)) for c in graph.objects(URIRef(iri), IMR.cue)),
-                excludes=_one_pattern(
-                    _cue(str(c)) for c in graph.objects(URIRef(iri), IMR.excludeCue)),
+                cues=tuple(Cue.of(_cue(str(c))) for c in graph.objects(URIRef(iri), IMR.cue)),
+                excludes=tuple(
+                    Cue.of(_cue(str(c))) for c in graph.objects(URIRef(iri), IMR.excludeCue)),
                 ancestors=tuple(slug_of[b] for b in chain))
         scheme = RS_SCHEME
-        self.guideline_text = [_cue(str(c)) for c in graph.objects(scheme, IMR.guidelineTextCue)]
-        self.applying = [_cue(str(c)) for c in graph.objects(scheme, IMR.applyingCue)]
-        self.case = [_cue(str(c)) for c in graph.objects(scheme, IMR.caseCue)]
-        self.boilerplate = [_cue(str(c)) for c in graph.objects(scheme, IMR.boilerplateCue)]
-        self.request = [_cue(str(c), bounded=False)
-                        for c in graph.objects(scheme, IMR.requestCue)]
-        self.quantity = [_cue(str(c)) for concept in graph.subjects(IMR.quantityCue, None)
+
+        def cues(prop: URIRef, bounded: bool = True) -> list[Cue]:
+            return [Cue.of(_cue(str(c), bounded)) for c in graph.objects(scheme, prop)]
+
+        self.guideline_text = cues(IMR.guidelineTextCue)
+        self.applying = cues(IMR.applyingCue)
+        self.case = cues(IMR.caseCue)
+        self.boilerplate = cues(IMR.boilerplateCue)
+        self.request = cues(IMR.requestCue, bounded=False)
+        # each concept once (``subjects`` yields it per cue): a cue read twice finds nothing new
+        self.quantity = [Cue.of(_cue(str(c)))
+                         for concept in dict.fromkeys(graph.subjects(IMR.quantityCue, None))
                          for c in graph.objects(concept, IMR.quantityCue)]
+        every = [*self.guideline_text, *self.applying, *self.case, *self.boilerplate,
+                 *self.request, *self.quantity]
+        every += [cue for c in self.concepts.values() for cue in c.cues + c.excludes]
+        needles = {n for cue in every for clause in cue.needles for n in clause}
+        self._finder = re.compile(f"(?=({_trie(needles)}))", re.DOTALL) if needles else None
+        # a needle found at a place means every needle that begins it is there too
+        self._begins = {n: frozenset(m for m in needles if n.startswith(m)) for n in needles}
+
+    def present(self, lower: str | None) -> frozenset[str] | None:
+        """The cues' needles that occur in a text given as its :func:`folded` form: read once per
+        rationale, they rule out every cue that can match none of its sentences.  One scan finds
+        the longest needle at every place (a trie, so each place costs a character or two)."""
+        if lower is None or self._finder is None:
+            return None
+        begins = self._begins
+        return frozenset().union(*(begins[n] for n in set(self._finder.findall(lower))))
 
     def top_concepts(self) -> list[ReasonConcept]:
         return [c for c in self.concepts.values() if not c.ancestors]
@@ -154,19 +278,24 @@ def reason_scheme() -> ReasonScheme:
 # ------------------------------------------------------------------ text
 
 
+#: The whitespace ``collapse`` changes: a line-break hyphenation, else any run but one space
+#: (a lone space stays as it is, so it is copied with the words around it).
+_CHANGED_SPACE = re.compile(r"(?P<hyphen>(?<=\w-)[ ]*\n\s*(?=\w))|\s{2,}|[^\S ]")
+
+
 def _collapsed(raw: str) -> tuple[str, list[int]]:
     """``imrgraph.ingest.collapse`` of ``raw`` with, per output character, its offset in ``raw``."""
     out: list[str] = []
     where: list[int] = []
     pos = 0
-    for m in re.finditer(r"(?P<hyphen>(?<=\w-)[ ]*\n\s*(?=\w))|\s+", raw):
-        out.extend(raw[pos:m.start()])
+    for m in _CHANGED_SPACE.finditer(raw):
+        out.append(raw[pos:m.start()])
         where.extend(range(pos, m.start()))
         if not m.group("hyphen"):
             out.append(" ")
             where.append(m.start())
         pos = m.end()
-    out.extend(raw[pos:])
+    out.append(raw[pos:])
     where.extend(range(pos, len(raw)))
     text = "".join(out)
     lead = len(text) - len(text.lstrip())
@@ -189,11 +318,16 @@ def _word_before(text: str, start: int, end: int) -> str:
     return text[i:end]
 
 
+_SENTENCE_END = re.compile(r"[.!?][\"')]?(?= +[\"'(]?[A-Z0-9])")
+_QUOTED = re.compile(r'"[^"]*"')
+_THREE_LETTERS = re.compile(r"[A-Za-z]{3}")
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     """Sentence ranges of a collapsed paragraph (abbreviations such as "e.g." do not end one)."""
     ranges: list[tuple[int, int]] = []
     start = 0
-    for m in re.finditer(r"[.!?][\"')]?(?= +[\"'(]?[A-Z0-9])", text):
+    for m in _SENTENCE_END.finditer(text):
         word = _word_before(text, start, m.start())
         if word and (word.lower() in _ABBREVIATIONS or len(word) == 1):
             continue
@@ -206,60 +340,67 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _guideline_mask(text: str, scheme: ReasonScheme) -> list[bool]:
+def _live(cues: Iterable[Cue], present: frozenset[str] | None) -> list[Cue]:
+    return [c for c in cues if c.live(present)]
+
+
+def _guideline_mask(text: str, sentences: list[tuple[int, int]], scheme: ReasonScheme,
+                    present: frozenset[str] | None) -> bytearray:
     """Per character: True where the text is guideline text or boilerplate (never evidence).
 
     A guideline summary runs from its attribution over the following sentences until one turns
     to the case (``imr:caseCue``: the patient, the request, the records, "As ..." reasoning) or an
     applying phrase ("here, however,") cuts it.
     """
-    mask = [False] * len(text)
-    for m in re.finditer(r'"[^"]*"', text):
-        mask[m.start():m.end()] = [True] * (m.end() - m.start())
+    mask = bytearray(len(text))
+    for m in _QUOTED.finditer(text):
+        mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    boilerplate = _live(scheme.boilerplate, present)
+    guideline_text = _live(scheme.guideline_text, present)
+    case = _live(scheme.case, present)
+    applying_cues = _live(scheme.applying, present)
     summary = False
-    for start, end in _sentences(text):
+    for start, end in sentences:
         sentence = text[start:end]
-        if any(c.search(sentence) for c in scheme.boilerplate):
-            mask[start:end] = [True] * (end - start)
+        lower = folded(sentence)
+        if any(c.search(sentence, lower=lower) for c in boilerplate):
+            mask[start:end] = b"\x01" * (end - start)
             continue
-        hits = [hit for c in scheme.guideline_text if (hit := c.search(sentence))]
-        turns = any(c.search(sentence) for c in scheme.case)
+        hits = [hit for c in guideline_text if (hit := c.search(sentence, lower=lower))]
         if not hits:
-            if summary and not turns:
-                mask[start:end] = [True] * (end - start)
+            if summary and not any(c.search(sentence, lower=lower) for c in case):
+                mask[start:end] = b"\x01" * (end - start)
             else:
                 summary = False
             continue
         first = min(hits, key=lambda m: m.start())
         stop = len(sentence)
-        applying = [cut.start() for c in scheme.applying
-                    if (cut := c.search(sentence, first.end()))]
+        applying = [cut.start() for c in applying_cues
+                    if (cut := c.search(sentence, first.end(), lower))]
         if applying:
             stop = min(applying)
-        mask[start + first.start():start + stop] = [True] * (stop - first.start())
+        mask[start + first.start():start + stop] = b"\x01" * (stop - first.start())
         summary = not applying and first.start() == 0
     return mask
 
 
-def _segments(text: str, mask: list[bool]) -> Iterable[tuple[int, int]]:
+def _segments(text: str, sentences: list[tuple[int, int]], mask: bytearray
+              ) -> Iterable[tuple[int, int]]:
     """Stretches of one sentence that are not guideline text, trimmed of spaces and punctuation."""
-    for start, end in _sentences(text):
-        i = start
-        while i < end:
-            if mask[i]:
-                i += 1
-                continue
-            j = i
-            while j < end and not mask[j]:
-                j += 1
+    for start, end in sentences:
+        i = mask.find(0, start, end)
+        while i >= 0:
+            j = mask.find(1, i, end)
+            if j < 0:
+                j = end
             a, b = i, j
             while a < b and not text[a].isalnum():
                 a += 1
             while b > a and text[b - 1] in " ,;:":
                 b -= 1
-            if re.search(r"[A-Za-z]{3}", text[a:b]):
+            if _THREE_LETTERS.search(text, a, b):
                 yield a, b
-            i = j
+            i = mask.find(0, j, end)
 
 
 # ------------------------------------------------------------------ reading
@@ -286,14 +427,19 @@ class _Rationale:
         return cls(text, where, rationale.span.start)
 
 
-def _findings(r: _Rationale, outcome: str, scheme: ReasonScheme) -> list[ReasonFinding]:
-    mask = _guideline_mask(r.text, scheme)
-    concepts = scheme.on_side(outcome)
+def _findings(r: _Rationale, outcome: str, scheme: ReasonScheme,
+              present: frozenset[str] | None) -> list[ReasonFinding]:
+    sentences = _sentences(r.text)
+    mask = _guideline_mask(r.text, sentences, scheme, present)
+    concepts = [(c, cues, _live(c.excludes, present)) for c in scheme.on_side(outcome)
+                if (cues := _live(c.cues, present))]
     found: list[ReasonFinding] = []
-    for a, b in _segments(r.text, mask):
+    for a, b in _segments(r.text, sentences, mask):
         segment = r.text[a:b]
-        hits = [c for c in concepts if any(cue.search(segment) for cue in c.cues)
-                and not any(x.search(segment) for x in c.excludes)]
+        lower = folded(segment)
+        hits = [c for c, cues, excludes in concepts
+                if any(cue.search(segment, lower=lower) for cue in cues)
+                and not any(x.search(segment, lower=lower) for x in excludes)]
         covered = {anc for c in hits for anc in c.ancestors}
         for c in hits:
             if c.slug not in covered:
@@ -310,10 +456,11 @@ def _number(word: str | None) -> int | None:
     return int(word) if word.isdigit() else _NUMBER_WORDS.get(word.lower())
 
 
-def _quantities(r: _Rationale, scheme: ReasonScheme) -> list[GuidelineQuantity]:
+def _quantities(r: _Rationale, scheme: ReasonScheme,
+                present: frozenset[str] | None) -> list[GuidelineQuantity]:
     found: dict[int, GuidelineQuantity] = {}
-    for cue in scheme.quantity:
-        for m in cue.finditer(r.text):
+    for cue in _live(scheme.quantity, present):
+        for m in cue.regex.finditer(r.text):
             groups = m.groupdict()
             at = m.start("low") if groups.get("low") else m.start("high")
             before = r.text[max(0, at - 40):at]
@@ -343,8 +490,9 @@ def item_reasons(item: DisputedItem, letter_text: str) -> ItemReasons:
         return result
     scheme = reason_scheme()
     r = _Rationale.of(item.rationale, letter_text)
-    result.findings = _findings(r, item.outcome.value, scheme)
-    result.quantities = _quantities(r, scheme)
+    present = scheme.present(folded(r.text))
+    result.findings = _findings(r, item.outcome.value, scheme, present)
+    result.quantities = _quantities(r, scheme, present)
     if result.quantities:
         smallest = min(result.quantities, key=lambda q: q.visits)
         requested = _requested_visits(item)
