@@ -76,6 +76,28 @@ def letter_graph_iri(key: str) -> URIRef:
 SHARED_GRAPH = ID["graph/shared"]
 
 
+#: Literals of short values (numbers, booleans, dates, names) recur from letter to letter: each
+#: is made once (rdflib's Literal constructor costs more than the rest of a triple); emptied
+#: when full so a long build's memory stays bounded.
+_LITERALS: dict[tuple[type, object, str | None], Literal] = {}
+_LITERALS_LIMIT = 50_000
+_SHORT = 40
+
+
+def _literal(value: object, datatype: URIRef | None) -> Literal:
+    """``Literal(value, datatype=datatype)``, the same term, made once per short value."""
+    kind = type(value)
+    if kind not in (str, int, bool) or (isinstance(value, str) and len(value) > _SHORT):
+        return Literal(value, datatype=datatype)  # texts (rationales, summaries) are unique
+    key = (kind, value, None if datatype is None else str(datatype))
+    term = _LITERALS.get(key)
+    if term is None:
+        if len(_LITERALS) >= _LITERALS_LIMIT:
+            _LITERALS.clear()
+        term = _LITERALS[key] = Literal(value, datatype=datatype)
+    return term
+
+
 class _Emitter:
     def __init__(self, out: list[Triple]) -> None:
         self.out = out
@@ -87,10 +109,7 @@ class _Emitter:
     def lit(self, s: URIRef, p: URIRef, value: object, datatype: URIRef | None = None) -> None:
         if value is None or value == "":
             return
-        if datatype is not None:
-            self.out.append((s, p, Literal(value, datatype=datatype)))
-        else:
-            self.out.append((s, p, Literal(value)))
+        self.out.append((s, p, _literal(value, datatype)))
 
     def span(self, node: URIRef, span: Span) -> None:
         sel = URIRef(f"{node}/span")
@@ -272,7 +291,7 @@ def out_of_vocabulary_triples(citation: GuidelineCitation) -> list[Triple]:
 
 
 def _integer(value: int) -> Literal:
-    return Literal(value, datatype=XSD.integer)
+    return _literal(value, XSD.integer)
 
 
 def classification_triples(item: URIRef, c: TreatmentClassification) -> list[Triple]:
@@ -290,7 +309,7 @@ def classification_triples(item: URIRef, c: TreatmentClassification) -> list[Tri
     strings: Iterable[tuple[URIRef, str | None]] = (
         (IMR.laterality, c.side), (IMR.quantityUnit, c.unit if c.quantity is not None else None),
         (IMR.medicationName, c.medication_name), (IMR.strength, c.strength))
-    triples += [(item, p, Literal(v)) for p, v in strings if v]
+    triples += [(item, p, _literal(v, None)) for p, v in strings if v]
     integers: Iterable[tuple[URIRef, int | None]] = (
         (IMR.quantity, c.quantity), (IMR.sessionsPerWeek, c.sessions_per_week),
         (IMR.weeks, c.weeks), (IMR.totalVisits, c.total_visits), (IMR.dispensedCount, c.count))

@@ -13,7 +13,7 @@ merged graph, in bounded memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -21,12 +21,14 @@ from typing import Any
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, NamespaceManager
 from rdflib.term import Node
 
 from imrgraph.errors import MissingDependencyError, UsageError
 from imrgraph.resources import files
-from imrgraph.vocab import SH
+from imrgraph.vocab import SH, bind_prefixes
+
+Triple = tuple[Node, Node, Node]
 
 
 @dataclass(frozen=True)
@@ -80,20 +82,20 @@ def shapes_graph() -> Graph:
     return graph
 
 
-def _short(node: Node | None, graph: Graph) -> str:
+def _short(node: Node | None, names: NamespaceManager) -> str:
     if node is None:
         return ""
     if isinstance(node, BNode):
         return f"_:{node}"
     if isinstance(node, URIRef):
         try:
-            return graph.namespace_manager.normalizeUri(node)
+            return names.normalizeUri(node)
         except Exception:  # pragma: no cover - rdflib raises various errors for odd IRIs
             return str(node)
     return str(node)
 
 
-def _violation(result: Node, report: Graph, data: Graph) -> Violation:
+def _violation(result: Node, report: Graph, data: NamespaceManager) -> Violation:
     value = report.value
     return Violation(
         focus_node=_short(value(result, SH.focusNode), data),
@@ -111,7 +113,7 @@ def _local(node: Node | None) -> str:
     return str(node).rsplit("#", 1)[-1] if node is not None else ""
 
 
-def _path(node: Node | None, report: Graph, data: Graph) -> str:
+def _path(node: Node | None, report: Graph, data: NamespaceManager) -> str:
     """A result path as SPARQL property-path text (``^ex:p``, ``ex:a/ex:b``, ``ex:p*``)."""
     if node is None:
         return ""
@@ -133,7 +135,7 @@ def _path(node: Node | None, report: Graph, data: Graph) -> str:
     return _short(node, data)
 
 
-def _severity(node: Node | None, graph: Graph) -> str:
+def _severity(node: Node | None, graph: NamespaceManager) -> str:
     """SHACL's own severities by name (Violation, Warning, Info); a custom one as its IRI."""
     if node is None:
         return "Violation"
@@ -211,11 +213,82 @@ def validate_graph(data: Graph, engine: str = "auto", shapes: Graph | None = Non
             abort_on_first=False,
             advanced=True,
         )
-    results = [_violation(result, report, data) for result in _top_level_results(report)]
+    return _report(conforms, report, lambda: data.namespace_manager)
+
+
+def _report(conforms: object, report: Graph, names: Callable[[], NamespaceManager]
+            ) -> ValidationReport:
+    """The engine's report as ours; ``names`` gives the data's prefixes, asked for only when
+    there is a result to name (most letters have none)."""
+    results: list[Violation] = []
+    top = _top_level_results(report)
+    if top:
+        manager = names()
+        results = [_violation(result, report, manager) for result in top]
     results.sort(key=lambda v: (v.focus_node, v.path, v.constraint, v.message, v.value))
     has_violation = any(r.severity == "Violation" for r in results)
     return ValidationReport(conforms=bool(conforms) or not has_violation, results=results,
                             graph=report)
+
+
+def prefixed_graph(triples: Iterable[Triple]) -> Graph:
+    """Triples as an rdflib graph with imrgraph's prefixes bound (how results name nodes)."""
+    graph = bind_prefixes(Graph())
+    for t in triples:
+        graph.add(t)
+    return graph
+
+
+@cache
+def _prefixes() -> dict[str, URIRef]:
+    return dict(bind_prefixes(Graph()).namespaces())
+
+
+def _turbo_input(triples: Iterable[Triple]) -> Any:
+    """Triples as pyshacl-turbo's term records, exactly what it makes of a graph holding them
+    (``pyshacl_turbo.rdf._term_input``: one record per distinct term, each triple once) but
+    without building the graph: adding triples to an rdflib graph costs more than validating."""
+    from pyshacl_turbo.rdf import Input
+
+    records: list[tuple[int, str, str | None, str | None]] = []
+    index: dict[Node, int] = {}
+    blank_nodes: dict[str, BNode] = {}
+    quads: dict[tuple[int, int, int, None], None] = {}
+    for triple in triples:
+        ids = []
+        for term in triple:
+            i = index.get(term)
+            if i is None:
+                if isinstance(term, URIRef):
+                    record: tuple[int, str, str | None, str | None] = (0, str(term), None, None)
+                elif isinstance(term, Literal):
+                    record = (2, str(term), str(term.datatype)
+                              if term.datatype and not term.language else None, term.language)
+                elif isinstance(term, BNode):
+                    blank_nodes[str(term)] = term
+                    record = (1, str(term), None, None)
+                else:
+                    raise TypeError(f"not an RDF term: {term!r}")
+                i = index[term] = len(records)
+                records.append(record)
+            ids.append(i)
+        quads[(ids[0], ids[1], ids[2], None)] = None
+    return Input((records, list(quads)), "terms", None, blank_nodes, dict(_prefixes()))
+
+
+def validate_triples(triples: Iterable[Triple], engine: str = "auto") -> ValidationReport:
+    """``validate_graph(prefixed_graph(triples), engine)``, with the same results, without
+    the graph when pyshacl-turbo validates: the triples go to it as term records."""
+    triples = list(triples)
+    chosen = engine_in_use(engine)
+    if chosen != "turbo" or (engine == "auto" and any(
+            isinstance(o, Literal) and o.ill_typed for _, _, o in triples)):
+        return validate_graph(prefixed_graph(triples), engine)
+    compiled = _turbo_shapes()
+    assert compiled is not None  # engine_in_use chose turbo: it is installed
+    conforms, report, _ = compiled.validate(
+        _turbo_input(triples), inference="none", allow_warnings=True, abort_on_first=False)
+    return _report(conforms, report, lambda: bind_prefixes(Graph()).namespace_manager)
 
 
 def validate_letters(letter_graphs: Iterable[Graph], engine: str = "auto") -> ValidationReport:

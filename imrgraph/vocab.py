@@ -9,6 +9,8 @@ instance namespaces (ID for letters, GL / TX / RG for the vocabularies' concepts
 
 from __future__ import annotations
 
+from inspect import get_annotations
+
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
@@ -151,12 +153,27 @@ class IMR(DefinedNamespace):
     # END generated
 
 
+# Each ontology term is made once: a DefinedNamespace otherwise builds (and checks) a new URIRef
+# on every access, which costs more than the triple the mapping makes with it.
+for _name in get_annotations(IMR):
+    type.__setattr__(IMR, _name, IMR._NS[_name])
+
+
+class _Namespace(Namespace):
+    """An open namespace whose ``NS.term`` terms are made once each, for the same reason."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = super().__getattr__(name)
+        self.__dict__[name] = term
+        return term
+
+
 ID = Namespace("https://w3id.org/imrgraph/id/")
 GL = Namespace("https://w3id.org/imrgraph/guideline/")
 TX = Namespace("https://w3id.org/imrgraph/treatment/")
 RG = Namespace("https://w3id.org/imrgraph/region/")
-SDO = Namespace("https://schema.org/")
-OA = Namespace("http://www.w3.org/ns/oa#")
+SDO = _Namespace("https://schema.org/")
+OA = _Namespace("http://www.w3.org/ns/oa#")
 CITO = Namespace("http://purl.org/spar/cito/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 RS = Namespace("https://w3id.org/imrgraph/reason/")

@@ -10,7 +10,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from imrgraph import api
-from imrgraph.validate import validate_graph
+from imrgraph.validate import Violation, validate_graph, validate_triples
 from imrgraph.vocab import IMR, SDO, bind_prefixes
 
 OA_START = URIRef("http://www.w3.org/ns/oa#start")
@@ -174,3 +174,31 @@ def test_fast_engine_agrees_on_every_bundled_letter() -> None:
     result = api.build([str(LETTERS)], include_vocabulary=False, validate=False)
     assert validate_graph(result.graph, "turbo").results == validate_graph(
         result.graph, "pyshacl").results
+
+
+def _explained(results: list[Violation]) -> list[tuple[Violation, list[Violation]]]:
+    """Results with their details (which equality leaves out), in a comparable order."""
+    return [(v, sorted(v.details, key=str)) for v in results]
+
+
+def _ill_typed_date(g: Graph) -> None:
+    g.set((_one(g, IMR.Determination), IMR.decisionDate, Literal("July 4", datatype=XSD.date)))
+
+
+@pytest.mark.parametrize(("name", "breaker"),
+                         [(c[0], c[1]) for c in CASES] + [("ill-typed date", _ill_typed_date)],
+                         ids=[c[0] for c in CASES] + ["ill-typed date"])
+@pytest.mark.parametrize("engine", ["auto", "turbo", "pyshacl"])
+def test_triples_are_validated_as_their_graph_is(
+    letter_graph: Graph, name: str, breaker: Callable[[Graph], None], engine: str
+) -> None:
+    """The letter path (validate_triples: no rdflib graph for turbo) reports what validating
+    the letter's graph reports, details and conformance included."""
+    g = _copy(letter_graph)
+    breaker(g)
+    triples = list(g)
+    via_graph = validate_graph(g, engine)
+    direct = validate_triples(triples + triples[:5], engine)  # a repeated triple counts once
+    assert not via_graph.conforms and via_graph.results, name
+    assert direct.conforms == via_graph.conforms
+    assert _explained(direct.results) == _explained(via_graph.results)

@@ -21,7 +21,7 @@ from imrgraph.mapping import SHARED_GRAPH, letter_graph_iri
 from imrgraph.sparql import NamedQuery, format_result, named_queries, python_value
 from imrgraph.sparql import run as run_query
 from imrgraph.store.letterstore import dump_bytes
-from imrgraph.store.oxi import oxigraph_value, to_rdflib
+from imrgraph.store.oxi import nquads, oxigraph_value, to_quads, to_rdflib
 from imrgraph.vocab import IMR
 
 CHANGED = "CM16-0248698"
@@ -388,6 +388,25 @@ def test_oxigraph_values_match_rdflib_values(term: object) -> None:
     # The fast path for store rows must give exactly what rdflib's conversion gives.
     assert oxigraph_value(term) == python_value(to_rdflib(term))
     assert type(oxigraph_value(term)) is type(python_value(to_rdflib(term)))
+
+
+def test_nquads_text_is_what_oxigraph_serialises(seed_build: api.BuildResult) -> None:
+    """The worker writes N-Quads itself; every line must be what pyoxigraph writes, escapes,
+    language tags and datatypes included, and an invalid IRI must still be refused."""
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+
+    s, p = URIRef("https://example.org/s"), URIRef("https://example.org/p")
+    odd = [Literal('quote " backslash \\ newline \n tab \t bell \x07 del \x7f é 😀'),
+           Literal("x", lang="EN-us"), Literal("x", datatype=XSD.string), Literal(True),
+           Literal("July 4", datatype=XSD.date), BNode("b1"), URIRef("https://example.org/é")]
+    triples = [*seed_build.graph, *((s, p, o) for o in odd)]
+    graph = letter_graph_iri("CM-1")
+    assert nquads(triples, graph) == ox.serialize(list(to_quads(triples, graph)),
+                                                  format=ox.RdfFormat.N_QUADS)
+    assert nquads([], graph) == b""
+    with pytest.raises(ValueError):
+        nquads([(s, p, URIRef("https://example.org/a b"))], graph)
 
 
 @pytest.mark.parametrize("name", ["decisions", "citations", "guideline-outcomes"])

@@ -61,9 +61,31 @@ def to_quads(triples: Iterable[Triple], graph: URIRef | str | None = None) -> It
         yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)  # type: ignore[arg-type]
 
 
+#: rdflib term -> its N-Triples text as pyoxigraph writes it.  IRIs (predicates, classes,
+#: concepts, a letter's own nodes) repeat a lot; emptied when full to bound a worker's memory.
+_NT_TEXT: dict[Node, str] = {}
+_NT_TEXT_LIMIT = 100_000
+
+
+def nt_text(term: Node) -> str:
+    """A term as N-Triples text, exactly as pyoxigraph serialises it and checked as pyoxigraph
+    checks it (ValueError for an invalid IRI or language tag), converted once per distinct
+    term."""
+    text = _NT_TEXT.get(term)
+    if text is None:
+        text = str(to_oxigraph(term))
+        if len(_NT_TEXT) >= _NT_TEXT_LIMIT:
+            _NT_TEXT.clear()
+        _NT_TEXT[term] = text
+    return text
+
+
 def nquads(triples: Iterable[Triple], graph: URIRef | str) -> bytes:
-    """Triples in one named graph as N-Quads bytes (pyoxigraph escapes and checks IRIs)."""
-    return ox.serialize(list(to_quads(triples, graph)), format=ox.RdfFormat.N_QUADS) or b""
+    """Triples in one named graph as N-Quads bytes, the lines ``ox.serialize`` writes for
+    them (pyoxigraph escapes and checks IRIs), without making a pyoxigraph quad per triple."""
+    g = str(ox.NamedNode(str(graph)))
+    return "".join([f"{nt_text(s)} {nt_text(p)} {nt_text(o)} {g} .\n"
+                    for s, p, o in triples]).encode()
 
 
 
