@@ -244,12 +244,23 @@ def _prefixes() -> dict[str, URIRef]:
     return dict(bind_prefixes(Graph()).namespaces())
 
 
+@cache
+def _turbo_input_type() -> Any | None:
+    """pyshacl-turbo's input record type; it is not public API, so a version without it
+    makes :func:`validate_triples` build the graph instead (slower, same results)."""
+    try:
+        from pyshacl_turbo.rdf import Input
+    except ImportError:
+        return None
+    return Input
+
+
 def _turbo_input(triples: Iterable[Triple]) -> Any:
     """Triples as pyshacl-turbo's term records, exactly what it makes of a graph holding them
     (``pyshacl_turbo.rdf._term_input``: one record per distinct term, each triple once) but
     without building the graph: adding triples to an rdflib graph costs more than validating."""
-    from pyshacl_turbo.rdf import Input
-
+    Input = _turbo_input_type()
+    assert Input is not None  # validate_triples checked it
     records: list[tuple[int, str, str | None, str | None]] = []
     index: dict[Node, int] = {}
     blank_nodes: dict[str, BNode] = {}
@@ -281,7 +292,7 @@ def validate_triples(triples: Iterable[Triple], engine: str = "auto") -> Validat
     the graph when pyshacl-turbo validates: the triples go to it as term records."""
     triples = list(triples)
     chosen = engine_in_use(engine)
-    if chosen != "turbo" or (engine == "auto" and any(
+    if chosen != "turbo" or _turbo_input_type() is None or (engine == "auto" and any(
             isinstance(o, Literal) and o.ill_typed for _, _, o in triples)):
         return validate_graph(prefixed_graph(triples), engine)
     compiled = _turbo_shapes()
