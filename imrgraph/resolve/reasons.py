@@ -180,12 +180,7 @@ class Cue:
 
     def live(self, present: frozenset[str] | None) -> bool:
         """:meth:`possible` for a text whose needles that occur are ``present`` (None: all)."""
-        if present is None:
-            return True
-        for clause in self.needles:
-            if clause.isdisjoint(present):
-                return False
-        return True
+        return present is None or not any(map(present.isdisjoint, self.needles))
 
     def search(self, text: str, pos: int = 0, lower: str | None = None) -> re.Match[str] | None:
         """``regex.search``; ``lower`` is ``folded(text)`` when the caller has it."""
@@ -361,7 +356,7 @@ def _live(cues: Iterable[Cue], present: frozenset[str] | None) -> list[Cue]:
 def _any_match(cues: list[Cue], text: str, lower: str | None) -> bool:
     """Whether one of ``cues`` matches ``text`` (``lower`` its :func:`folded` form); a loop, as
     it runs per segment and concept."""
-    for c in cues:
+    for c in cues:  # noqa: SIM110 - a loop: any() of a generator costs a frame per call
         if c.possible(lower) and c.regex.search(text):
             return True
     return False
