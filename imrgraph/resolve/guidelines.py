@@ -52,6 +52,11 @@ _FILLER_PARENS = re.compile(
     r"\((?:updated[^)]*|online\s+version|web\s+version|acute\s*(?:&|and)\s*chronic|chronic)\)", re.I
 )
 _DROP_WORDS = {"chapter", "section", "topic"}
+_SECTION_ON = re.compile(r"^\s*section\s+on\s+")
+_POSSESSIVE = re.compile(r"'s\b")
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-\s*(?=[a-z])")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_ANY_PARENS = re.compile(r"\([^)]*\)")
 
 
 def _singular(word: str) -> str:
@@ -75,6 +80,7 @@ def label_key(label: str) -> str:
 
 
 _CACHED_LABEL = 512
+_FIND_CACHE = 65536
 
 
 def _key(label: str) -> str:
@@ -82,11 +88,11 @@ def _key(label: str) -> str:
     s = s.replace("®", " ").replace("™", " ").replace("\u2019", "'").replace("\u2018", "'")
     s = s.lower()
     s = _FILLER_PARENS.sub(" ", s)
-    s = re.sub(r"^\s*section\s+on\s+", " ", s)
+    s = _SECTION_ON.sub(" ", s)
     s = s.replace("&", " and ")
-    s = re.sub(r"'s\b", "s", s).replace("'", "")
-    s = re.sub(r"(?<=[a-z])-\s*(?=[a-z])", "", s)
-    s = re.sub(r"[^a-z0-9]+", " ", s)
+    s = _POSSESSIVE.sub("s", s).replace("'", "")
+    s = _WORD_HYPHEN.sub("", s)
+    s = _NON_ALNUM.sub(" ", s)
     return " ".join(_singular(w) for w in s.split() if w not in _DROP_WORDS)
 
 
@@ -95,7 +101,7 @@ _cached_key = lru_cache(maxsize=8192)(_key)
 
 def _loose_key(label: str) -> str:
     """Key without any parenthetical, for "MRI (magnetic resonance imaging)" == "MRI"."""
-    return label_key(re.sub(r"\([^)]*\)", " ", label))
+    return label_key(_ANY_PARENS.sub(" ", label))
 
 
 
@@ -140,11 +146,15 @@ class GuidelineIndex:
     def __init__(self, skos: SkosIndex) -> None:
         self.skos = skos
         self.concepts: dict[str, Concept] = skos.concepts
+        # the hierarchy questions the grammar asks per cited piece, answered once per concept
+        # (the vocabulary is read-only, so these are the same answers the graph would give)
+        self._ancestors = {iri: list(skos.parents(iri)) for iri in self.concepts}
+        self._work = {iri: ([iri, *up])[-1] for iri, up in self._ancestors.items()}
         #: concept -> key -> descendant IRIs (strict keys), and the same for loose keys
         self.strict: dict[str, dict[str, set[str]]] = {}
         self.loose: dict[str, dict[str, set[str]]] = {}
         for iri, c in self.concepts.items():
-            for scope in [iri, *skos.parents(iri)]:
+            for scope in [iri, *self._ancestors[iri]]:
                 # a concept is also findable "below itself" so a scope can name its own topic
                 for label in c.labels:
                     self.strict.setdefault(scope, {}).setdefault(label_key(label), set()).add(iri)
@@ -167,6 +177,16 @@ class GuidelineIndex:
         self.cues = [self._cue(iri) for iri in skos.instances(IMR.CitationCue)]
         self.cues.sort(key=lambda c: -c.priority)
         self._anchors = {ctx: self._group(ctx) for ctx in {c.context for c in self.cues}}
+        self._free_sources = [c for c in self.cues if c.context == "free source"]
+        self._chapter = {iri: skos.at_level(iri, "chapter") for iri in self.concepts}
+        self._notations: dict[tuple[str, str], str] = {}
+        for iri, c in self.concepts.items():
+            if c.notation is not None:  # the first in file order, as SkosIndex.by_notation
+                self._notations.setdefault((skos.top(iri), c.notation), iri)
+        self._chapter_number = {iri: self._number(iri) for iri in self.concepts}
+        #: answers of ``find`` (a pure function of its arguments here), bounded so a batch of
+        #: hostile letters cannot fill memory
+        self._find = lru_cache(maxsize=_FIND_CACHE)(self._find_uncached)
 
     def _cue(self, iri: str) -> Cue:
         v = self.skos.value
@@ -205,23 +225,33 @@ class GuidelineIndex:
 
     def free_sources(self) -> list[Cue]:
         """Free-source cues, highest priority first (the last, without a pattern, takes all)."""
-        return [c for c in self.cues if c.context == "free source"]
+        return self._free_sources
 
     def level(self, iri: str) -> str:
         return self.concepts[iri].level or "topic"
 
     def ancestors(self, iri: str) -> list[str]:
-        return list(self.skos.parents(iri))
+        return list(self._ancestors[iri])
 
     def work_of(self, iri: str) -> str:
-        *_, top = [iri, *self.skos.parents(iri)]
-        return top
+        return self._work[iri]
 
     def chapter_of(self, iri: str) -> Concept | None:
-        return self.skos.at_level(iri, "chapter")
+        return self._chapter[iri]
 
     def by_notation(self, work: str, notation: str) -> str | None:
-        return self.skos.by_notation(work, notation)
+        return self._notations.get((work, notation))
+
+    def chapter_number(self, iri: str | None) -> int | None:
+        """ACOEM chapter number of a concept (chapters 1-15 are cited by number)."""
+        return self._chapter_number.get(iri) if iri else None
+
+    def _number(self, iri: str) -> int | None:
+        chapter = self.chapter_of(iri)
+        numbered = self.skos.value(self.work_of(iri), IMR.numberedChapters)
+        if chapter and numbered is not None and bool(numbered) and chapter.notation:
+            return int(chapter.notation)
+        return None
 
     def find(
         self,
@@ -238,6 +268,11 @@ class GuidelineIndex:
         computing their keys would make a crafted statement's parse quadratic."""
         if len(text) > self.longest_citable:
             return None
+        return self._find(scope, text, strict_only, direct, level)
+
+    def _find_uncached(
+        self, scope: str, text: str, strict_only: bool, direct: bool, level: str | None
+    ) -> str | None:
         keys = [(self.strict, label_key(text))]
         if not strict_only:
             keys.append((self.loose, _loose_key(text)))
@@ -257,7 +292,7 @@ class GuidelineIndex:
                 return next(iter(hits))
             if len(hits) > 1:
                 # prefer the shallowest (a topic over its own sub-topic)
-                depth = {h: len(self.ancestors(h)) for h in hits}
+                depth = {h: len(self._ancestors[h]) for h in hits}
                 best = min(depth.values())
                 top = [h for h in hits if depth[h] == best]
                 if len(top) == 1:
@@ -286,14 +321,18 @@ _PAGES = re.compile(
 )
 
 
+_PAGE_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
+_PAGE_RANGE = re.compile(r"(\d+)(?:\s*[-\u2013]\s*(\d+))?")
+
+
 def parse_pages(text: str) -> list[PageRange]:
     """ "48-9; 90; 299-301 and 308-9" -> [48-49, 90, 299-301, 308-309].
 
     An abbreviated end page keeps the start page's leading digits ("308-9" is 308-309).
     """
     out: list[PageRange] = []
-    for item in re.split(r"\s*(?:,|;|\band\b|&)\s*", text.strip()):
-        m = re.fullmatch(r"(\d+)(?:\s*[-\u2013]\s*(\d+))?", item.strip())
+    for item in _PAGE_SPLIT.split(text.strip()):
+        m = _PAGE_RANGE.fullmatch(item.strip())
         if not m:
             continue
         a, b = m.group(1), m.group(2) or m.group(1)
@@ -339,8 +378,23 @@ _SECTION_SEP = re.compile(r"\s*[,;]\s*")
 _TRIM = " ,;:./-\"'"
 _TOKEN = re.compile(r"\([^)]*\)?|[^\s(]+")
 _PARENTHESISED = re.compile(r"\([^()]*\)")
+_PAREN = re.compile(r"[()]")
 _CHAPTER_NUMBER = re.compile(r"Chapter\s+(\d+)\b[\s,.:]*", re.I)
 _CONNECTORS = {"", "and", "the", "and the", "or"}
+_AND_SEP = re.compile(r"\s+(?:&|and)\s+", re.I)
+_FILLER_RX = re.compile(_FILLER, re.I)
+#: "<Work> <year>[ Guidelines]" heads of 2016-17 MTUS sentences, and what joins them
+_HEAD_YEAR = re.compile(r"\s+((?:19|20)\d\d)\b(?:\s+Guidelines\b)?(?=\s*(?:[,.;]|$))")
+_HEAD_JOIN = re.compile(r",?\s+and\s+|;\s*")
+_JOIN_AT_END = re.compile(r",?\s+and\s+$|;\s*$")
+_YEAR_AFTER_SPACE = re.compile(r"\s+(?:19|20)\d\d")
+_SECTIONS_CASED = re.compile(r"[\s,]*Section\(s\)")
+_SECTIONS = re.compile(r"[\s,]*Section\(s\)\s*:?\s*", re.I)
+_NUMBERED_SECTION = re.compile(r"\d+(?:\.\d+)*\s")
+_NUMBER_CUT = re.compile(r",\s*(?=\d+(?:\.\d+)+\s)")
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+_TRAILING_CONNECTOR = re.compile(r"(?:[\s,;.:]*\b(?:and\s+the|and|the)\b)+[\s,;.:]*$", re.I)
+_CHAPTER_PREFIX = re.compile(r"^Chapter\s+\d+\b[\s,.:]*", re.I)
 
 
 @dataclass
@@ -370,18 +424,27 @@ class _Parser:
 
     def pieces(self, a: int, b: int, sep: re.Pattern[str]) -> list[tuple[int, int]]:
         """Split [a, b) at separators outside parentheses; trim each piece."""
-        depth, paren = 0, []
-        for ch in self.s[a:b]:
-            if ch == "(":
+        # the parenthesised stretches, "(" to its ")" inclusive (an unclosed one runs to b)
+        opens: list[int] = []
+        closes: list[int] = []
+        depth = 0
+        for m in _PAREN.finditer(self.s, a, b):
+            if m.group(0) == "(":
                 depth += 1
-            paren.append(depth > 0)
-            if ch == ")":
-                depth = max(0, depth - 1)
+                if depth == 1:
+                    opens.append(m.start())
+            elif depth:
+                depth -= 1
+                if not depth:
+                    closes.append(m.start())
+        if depth:
+            closes.append(b - 1)
         cuts: list[tuple[int, int]] = []
         for m in sep.finditer(self.s, a, b):
             if m.end() == m.start():
                 continue
-            inside = paren[m.start() - a] and not m.group(0).startswith("(")
+            k = bisect_right(opens, m.start()) - 1
+            inside = k >= 0 and m.start() <= closes[k] and not m.group(0).startswith("(")
             if not inside:
                 cuts.append((m.start(), m.end()))
         out, prev = [], a
@@ -576,7 +639,7 @@ class _Parser:
                 i += 1
                 continue
             # "Surgery for shoulder dislocation & Surgery for biceps tenodesis"
-            parts = [p for p in self.pieces(a, b, re.compile(r"\s+(?:&|and)\s+", re.I))]
+            parts = [p for p in self.pieces(a, b, _AND_SEP)]
             if len(parts) > 1:
                 hits = [self.v.find(scopes()[0], self.s[p0:p1]) for p0, p1 in parts]
                 if all(hits):
@@ -607,7 +670,7 @@ class _Parser:
     ) -> tuple[list[_Cite], str | None]:
         """One work's stretch of a sentence -> citations; also the edition it states."""
         edition = edition_default
-        for m in re.finditer(_FILLER, self.s[a:b], re.I):
+        for m in _FILLER_RX.finditer(self.s[a:b]):
             if m.group("year"):
                 edition = m.group("year")
             elif m.group("ord") and not edition:
@@ -636,13 +699,13 @@ class _Parser:
         2015 form "MTUS ACOEM Chapter 12 ... Page(s): ..., Chronic Pain Treatment Guidelines ..."
         """
         years = list(
-            re.finditer(r"\s+((?:19|20)\d\d)\b(?:\s+Guidelines\b)?(?=\s*(?:[,.;]|$))", self.s[a:b])
+            _HEAD_YEAR.finditer(self.s[a:b])
         )
         heads: list[tuple[int, int, int, str | None]] = []  # start, year end, year, iri
         # where a next head may start ("..., and <Work>", "; <Work>"): found once, looked up
         # per year, so a sentence naming thousands of works stays linear
         joins = [(a + x.start(), a + x.end())
-                 for x in re.finditer(r",?\s+and\s+|;\s*", self.s[a:b])]
+                 for x in _HEAD_JOIN.finditer(self.s[a:b])]
         join_starts = [x0 for x0, _ in joins]
         prev = a
         for m in years:
@@ -662,7 +725,7 @@ class _Parser:
                 if hit:
                     chosen, iri = st, hit
                     break
-            if not heads and iri is None and not re.match(r"[\s,]*Section\(s\)", self.s[ye:b]):
+            if not heads and iri is None and not _SECTIONS_CASED.match(self.s[ye:b]):
                 break  # not the 2016 layout (an unknown work is kept when it lists sections)
             heads.append((chosen, ye, int(m.group(1)), iri))
             prev = ye
@@ -678,10 +741,10 @@ class _Parser:
             end = b
             if k + 1 < len(heads):
                 nxt = heads[k + 1][0]
-                m = re.search(r",?\s+and\s+$|;\s*$", self.s[ye:nxt])
+                m = _JOIN_AT_END.search(self.s[ye:nxt])
                 end = ye + m.start() if m else nxt
             head_end = hs + len(self.s[hs:ye].rstrip())
-            year_at = re.search(r"\s+(?:19|20)\d\d", self.s[hs:ye])
+            year_at = _YEAR_AFTER_SPACE.search(self.s[hs:ye])
             name_end = hs + (year_at.start() if year_at else ye - hs)
             edition = str(year)
             if iri is None:  # a work the vocabulary lacks: one node for all it names
@@ -691,12 +754,12 @@ class _Parser:
             level = self.v.level(iri)
             work = self.v.work_of(iri)
             chapter = iri if level == "chapter" else None
-            sec = re.match(r"[\s,]*Section\(s\)\s*:?\s*", self.s[ye:end], re.I)
+            sec = _SECTIONS.match(self.s[ye:end])
             cites: list[_Cite] = []
             span = (hs, name_end)
             if sec:
                 s0, s1 = self.trim(ye + sec.end(), end)
-                if re.match(r"\d+(?:\.\d+)*\s", self.s[s0:s1]):
+                if _NUMBERED_SECTION.match(self.s[s0:s1]):
                     cites = self.numbered(work, s0, s1)
                 else:
                     # the head chapter itself is only cited when no section resolves
@@ -715,11 +778,11 @@ class _Parser:
     def numbered(self, work: str, a: int, b: int) -> list[_Cite]:
         """Opioid guideline sections: "3.3.9 Opioids for ...: Maintenance ..., 1.4 ..." ."""
         out = []
-        starts = [a] + [a + m.end() for m in re.finditer(r",\s*(?=\d+(?:\.\d+)+\s)", self.s[a:b])]
+        starts = [a] + [a + m.end() for m in _NUMBER_CUT.finditer(self.s[a:b])]
         for k, st in enumerate(starts):
             en = starts[k + 1] if k + 1 < len(starts) else b
             p0, p1 = self.trim(st, en)
-            number = re.match(r"\d+(?:\.\d+)*", self.s[p0:p1])
+            number = _SECTION_NUMBER.match(self.s[p0:p1])
             num = number.group(0) if number else ""
             hit = self.v.by_notation(work, num) or self.v.find(work, self.s[p0:p1])
             out.append(_Cite(hit, None if hit else work, p0, p1, section=(p0, p1)))
@@ -788,7 +851,7 @@ class _Parser:
         return out
 
     def strip_connector(self, a: int, b: int) -> int:
-        m = re.search(r"(?:[\s,;.:]*\b(?:and\s+the|and|the)\b)+[\s,;.:]*$", self.s[a:b], re.I)
+        m = _TRAILING_CONNECTOR.search(self.s[a:b])
         return a + m.start() if m else b
 
     def anchored(
@@ -828,23 +891,13 @@ class _Parser:
 
     # ---- records
 
-    def chapter_number(self, iri: str | None) -> int | None:
-        """ACOEM chapter number of a concept (chapters 1-15 are cited by number)."""
-        if not iri or iri not in self.v.concepts:
-            return None
-        chapter = self.v.chapter_of(iri)
-        numbered = self.v.skos.value(self.v.work_of(iri), IMR.numberedChapters)
-        if chapter and numbered is not None and bool(numbered) and chapter.notation:
-            return int(chapter.notation)
-        return None
-
     def record(self, c: _Cite, edition: str | None, mtus: bool) -> GuidelineCitation:
         v = self.v
         text = self.t.fact(c.a, c.b)
         chapter_text = self.s[c.chapter[0] : c.chapter[1]] if c.chapter else None
         section_text = self.s[c.section[0] : c.section[1]] if c.section else None
         if chapter_text:
-            chapter_text = re.sub(r"^Chapter\s+\d+\b[\s,.:]*", "", chapter_text, flags=re.I)
+            chapter_text = _CHAPTER_PREFIX.sub("", chapter_text)
             chapter_text = chapter_text or None
         if c.iri:
             chapter = v.chapter_of(c.iri)
@@ -858,7 +911,7 @@ class _Parser:
                 in_vocabulary=True,
                 work=v.work_of(c.iri),
                 edition=edition,
-                chapter_number=self.chapter_number(c.iri),
+                chapter_number=v.chapter_number(c.iri),
                 chapter=chapter_text,
                 section=section_text,
                 pages=c.pages,
@@ -874,7 +927,7 @@ class _Parser:
             in_vocabulary=False,
             work=c.work or (v.work_of(scope) if scope else None),
             edition=edition,
-            chapter_number=self.chapter_number(scope),
+            chapter_number=v.chapter_number(scope),
             chapter=chapter_text,
             section=None if c.url else section_text,
             pages=c.pages,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -155,17 +155,35 @@ def _shipped_vocabulary() -> Graph:
 def place_citation(citation: GuidelineCitation) -> GuidelineCitation:
     """The citation with its display label and chapter (a new record): a vocabulary concept's
     from the shipped labels file, a minted node's from the concept it hangs below."""
-    graph = _shipped_vocabulary()
     if citation.in_vocabulary:
-        node = URIRef(citation.guideline)
-        label = str(graph.value(node, IMR.displayLabel) or citation.guideline_label)
-        chapter = graph.value(node, IMR.inChapter)
+        label, chapter = _placed_concept(citation.guideline, citation.guideline_label)
     else:
-        label = minted_display_label(graph, citation.broader, citation.guideline_label)
-        chapter = (ancestors(graph, URIRef(citation.broader)).get("chapter")
-                   if citation.broader else None)
-    return replace(citation, display_label=label,
-                   chapter_concept=str(chapter) if chapter is not None else None)
+        label, chapter = _placed_minted(citation.broader, citation.guideline_label)
+    return replace(citation, display_label=label, chapter_concept=chapter)
+
+
+#: how many placements each lookup below remembers: the same concepts are cited letter after
+#: letter, and the shipped vocabulary does not change within a process
+_PLACED = 16384
+
+
+@lru_cache(maxsize=_PLACED)
+def _placed_concept(guideline: str, label: str) -> tuple[str, str | None]:
+    """Display label and chapter of a vocabulary concept (pure: the shipped graph is fixed)."""
+    graph = _shipped_vocabulary()
+    node = URIRef(guideline)
+    chapter = graph.value(node, IMR.inChapter)
+    return (str(graph.value(node, IMR.displayLabel) or label),
+            str(chapter) if chapter is not None else None)
+
+
+@lru_cache(maxsize=_PLACED)
+def _placed_minted(broader: str | None, label: str) -> tuple[str, str | None]:
+    """Display label and chapter of a node minted below ``broader`` (pure, as above)."""
+    graph = _shipped_vocabulary()
+    chapter = ancestors(graph, URIRef(broader)).get("chapter") if broader else None
+    return (minted_display_label(graph, broader, label),
+            str(chapter) if chapter is not None else None)
 
 
 @cache

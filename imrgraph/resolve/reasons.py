@@ -166,12 +166,21 @@ class Cue:
         return self.regex.groupindex
 
     def possible(self, lower: str | None) -> bool:
-        """False only when no match can be in the text whose :func:`folded` form is ``lower``."""
-        return lower is None or all(any(n in lower for n in clause) for clause in self.needles)
+        """False only when no match can be in the text whose :func:`folded` form is ``lower``.
+        (Loops, not ``all``/``any`` of generators: this runs per segment and cue.)"""
+        if lower is None:
+            return True
+        for clause in self.needles:
+            for n in clause:
+                if n in lower:
+                    break
+            else:
+                return False
+        return True
 
     def live(self, present: frozenset[str] | None) -> bool:
         """:meth:`possible` for a text whose needles that occur are ``present`` (None: all)."""
-        return present is None or all(not clause.isdisjoint(present) for clause in self.needles)
+        return present is None or not any(map(present.isdisjoint, self.needles))
 
     def search(self, text: str, pos: int = 0, lower: str | None = None) -> re.Match[str] | None:
         """``regex.search``; ``lower`` is ``folded(text)`` when the caller has it."""
@@ -344,6 +353,15 @@ def _live(cues: Iterable[Cue], present: frozenset[str] | None) -> list[Cue]:
     return [c for c in cues if c.live(present)]
 
 
+def _any_match(cues: list[Cue], text: str, lower: str | None) -> bool:
+    """Whether one of ``cues`` matches ``text`` (``lower`` its :func:`folded` form); a loop, as
+    it runs per segment and concept."""
+    for c in cues:  # noqa: SIM110 - a loop: any() of a generator costs a frame per call
+        if c.possible(lower) and c.regex.search(text):
+            return True
+    return False
+
+
 def _guideline_mask(text: str, sentences: list[tuple[int, int]], scheme: ReasonScheme,
                     present: frozenset[str] | None) -> bytearray:
     """Per character: True where the text is guideline text or boilerplate (never evidence).
@@ -363,12 +381,12 @@ def _guideline_mask(text: str, sentences: list[tuple[int, int]], scheme: ReasonS
     for start, end in sentences:
         sentence = text[start:end]
         lower = folded(sentence)
-        if any(c.search(sentence, lower=lower) for c in boilerplate):
+        if _any_match(boilerplate, sentence, lower):
             mask[start:end] = b"\x01" * (end - start)
             continue
         hits = [hit for c in guideline_text if (hit := c.search(sentence, lower=lower))]
         if not hits:
-            if summary and not any(c.search(sentence, lower=lower) for c in case):
+            if summary and not _any_match(case, sentence, lower):
                 mask[start:end] = b"\x01" * (end - start)
             else:
                 summary = False
@@ -438,8 +456,7 @@ def _findings(r: _Rationale, outcome: str, scheme: ReasonScheme,
         segment = r.text[a:b]
         lower = folded(segment)
         hits = [c for c, cues, excludes in concepts
-                if any(cue.search(segment, lower=lower) for cue in cues)
-                and not any(x.search(segment, lower=lower) for x in excludes)]
+                if _any_match(cues, segment, lower) and not _any_match(excludes, segment, lower)]
         covered = {anc for c in hits for anc in c.ancestors}
         for c in hits:
             if c.slug not in covered:
