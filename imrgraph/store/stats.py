@@ -259,21 +259,28 @@ class Statistics:
             _add(delta, key, sums, 1)
         for key, sums in subtract.items():
             _add(delta, key, sums, -1)
+        # Each key occurs once in the delta, so the writes can wait for one executemany.
+        upserts: list[tuple[str, str, str, str]] = []
+        deletes: list[tuple[str, str, str]] = []
+        dumped: dict[tuple[str, ...], str] = {}
         with self.db:
             for (name, params, group), sums in delta.items():
                 if not any(sums):
                     continue
-                where = (name, json.dumps(params), json.dumps(group))
+                if params not in dumped:
+                    dumped[params] = json.dumps(params)
+                where = (name, dumped[params], json.dumps(group))
                 row = self.db.execute("SELECT sums FROM sums WHERE query = ? AND params = ? "
                                       "AND key = ?", where).fetchone()
                 total = [a + b for a, b in zip(json.loads(row[0]) if row else [0] * len(sums),
                                                sums, strict=True)]
                 if any(total):
-                    self.db.execute("INSERT OR REPLACE INTO sums VALUES (?, ?, ?, ?)",
-                                    (*where, json.dumps(total)))
+                    upserts.append((*where, json.dumps(total)))
                 else:
-                    self.db.execute("DELETE FROM sums WHERE query = ? AND params = ? AND key = ?",
-                                    where)
+                    deletes.append(where)
+            self.db.executemany("INSERT OR REPLACE INTO sums VALUES (?, ?, ?, ?)", upserts)
+            self.db.executemany("DELETE FROM sums WHERE query = ? AND params = ? AND key = ?",
+                                deletes)
             self.db.executemany("DELETE FROM letters WHERE graph = ?", [(g,) for g in removed])
             self.db.executemany("INSERT OR REPLACE INTO letters VALUES (?, ?, ?, ?, ?)",
                                 [_row(g, r) for g, r in letters.items()])
