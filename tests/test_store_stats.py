@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LETTERS
+from conftest import LETTERS, run_cli
 
 from imrgraph import api
 from imrgraph import store as st
@@ -285,3 +285,23 @@ def test_interrupted_compaction_leaves_every_letter(tmp_path: Path, stage: str) 
     assert _letter_quads(db) == before
     assert live.is_dir() and not new.exists() and not old.exists()
     assert_statistics_answer_as_full_queries(db)
+
+
+def test_build_compact_is_asked_for_and_keeps_every_letter(tmp_path: Path) -> None:
+    """``build --store --compact`` ends with the store rewritten (same quads, same statistics,
+    no folder of the copy left); ``--compact`` without a store is a usage error."""
+    folder = tmp_path / "letters"
+    write_corpus(folder, 24, seed=29)
+    plain, compacted = tmp_path / "plain", tmp_path / "compacted"
+    ran = run_cli("build", "-q", "--store", str(plain), "--batch-size", "8", "-j", "1",
+                  str(folder))
+    assert ran.returncode == 0, ran.stderr
+    ran = run_cli("build", "-q", "--store", str(compacted), "--batch-size", "8", "-j", "1",
+                  "--compact", str(folder))
+    assert ran.returncode == 0, ran.stderr
+    assert _letter_quads(compacted) == _letter_quads(plain)
+    assert_statistics_answer_as_full_queries(compacted)
+    assert not (compacted / st.letterstore.COMPACT_DIR).exists()
+    assert not (compacted / st.letterstore.OLD_DB_DIR).exists()
+    ran = run_cli("build", "--compact", "-o", str(tmp_path / "g.ttl"), str(folder))
+    assert ran.returncode == 2 and "--store" in ran.stderr

@@ -76,9 +76,12 @@ def _summary(text: str, data: dict[str, Any], fmt: str, output: str | None) -> N
 @click.option("--batch-size", type=click.IntRange(1), default=500, show_default=True,
               help="Letters per bulk load into the store (bounds memory).")
 @click.option("--force", is_flag=True, help="Re-parse every input even if stored unchanged.")
+@click.option("--compact", is_flag=True,
+              help="With --store: rewrite the store's database at the end (about a third "
+                   "smaller on disk; ~20% longer build, up to ~1 GB more memory).")
 def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
           no_vocabulary: bool, no_validate: bool, fmt: str, store: str | None, jobs: int,
-          batch_size: int, force: bool) -> None:
+          batch_size: int, force: bool, compact: bool) -> None:
     """Parse letters (files, folders, globs; .txt and .pdf) into one validated graph."""
     from imrgraph import api  # lazily: `imrgraph --help` stays fast
 
@@ -87,8 +90,10 @@ def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
     if store is not None:
         _build_store(paths, api.resolve_store_dir(store), output=output, report_path=report_path,
                      no_vocabulary=no_vocabulary, no_validate=no_validate, fmt=fmt,
-                     jobs=jobs, batch_size=batch_size, force=force)
+                     jobs=jobs, batch_size=batch_size, force=force, compact=compact)
         return
+    if compact:
+        raise UsageError("--compact rewrites a store: give --store DIR")
     output = output or "graph.ttl"
     graph_format = _graph_format(output)
     with progress_bar(_count_letters(paths)) as bar:
@@ -119,7 +124,7 @@ def build(paths: tuple[str, ...], output: str | None, report_path: str | None,
 
 def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str | None,
                  report_path: str | None, no_vocabulary: bool, no_validate: bool, fmt: str,
-                 jobs: int, batch_size: int, force: bool) -> None:
+                 jobs: int, batch_size: int, force: bool, compact: bool) -> None:
     """``build --store``: parallel, batched, incremental (see imrgraph.store)."""
     from imrgraph import api  # lazily: `imrgraph --help` stays fast
 
@@ -130,7 +135,8 @@ def _build_store(paths: tuple[str, ...], directory: Path | None, *, output: str 
     export_format = _graph_format(output) if output is not None else None
     with progress_bar(_count_letters(paths)) as bar:
         result = api.build_store(paths, directory, jobs=jobs, batch_size=batch_size,
-                                 validate=not no_validate, force=force, progress=bar)
+                                 validate=not no_validate, force=force, compact=compact,
+                                 progress=bar)
     report_file: str = str(directory / api.REPORT_FILE)
     if report_path:
         write_output(report_path, result.to_json())
