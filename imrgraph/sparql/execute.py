@@ -270,10 +270,12 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
     letters, taken in the order of their source documents' names (a name shared by several
     letters never straddles two slices), until the slices gave ``rows`` rows; a slice is the
     default graph of the query (its letter graphs and the shared graph), so nothing is copied.
-    None when the store's letter records are not current.  Oxigraph evaluates property paths
-    over such a default graph slowly (minutes for a walk along skos:broader*), so the groups
-    of the query marked ``# page: once`` (its walks over the vocabulary) are answered once over
-    the whole store first (:func:`once_per_page`)."""
+    None when the store's letter records are not current, or when the page needs the last
+    slice (the rest of the store: the caller runs the whole query instead).  Oxigraph walks
+    property paths and looks rows up one at a time slowly over such a default graph (minutes
+    for a walk along skos:broader*), so the groups of the query marked ``# page: once`` (walks
+    over the vocabulary, labels) are answered once over the whole store first
+    (:func:`once_per_page`)."""
     stats = store.stats
     if stats is None or store.directory is None:
         return None
@@ -294,6 +296,10 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
         end = min(start + size, len(letters))
         while 0 < end < len(letters) and letters[end][1] == letters[end - 1][1]:
             end += 1
+        if start and end >= len(letters):
+            # The rest of the store: the whole query over the union of the graphs is cheaper
+            # than a slice of them all (a default graph of many graphs is scanned graph by graph).
+            return None
         graphs = [ox.NamedNode(g) for g, _ in letters[start:end]]
         result = store.ox.query(sliceable, default_graph=[*graphs, shared])
         if not isinstance(result, ox.QuerySolutions):
