@@ -319,8 +319,9 @@ _ONCE = re.compile(r"(?m)^[ \t]*#\s*page:\s*once\b")
 def once_per_page(store: ox.Store, text: str) -> str | None:
     """The bound query ``text`` with each group marked ``# page: once`` replaced by its
     solutions (a VALUES block), computed once over the whole store, as the full query sees
-    them.  A group is evaluated on its own whatever surrounds it (a sub-select), so the rows
-    stay exact; None when a solution holds a blank node, which VALUES cannot carry."""
+    them.  Mark only a group that is evaluated on its own whatever surrounds it (a sub-select,
+    or patterns whose filters name none of the outer variables): then the rows stay exact.
+    None when a solution holds a blank node, which VALUES cannot carry."""
     stripped = strip_comments(text)
     prologue = prologue_length(text)
     out, last = [], 0
