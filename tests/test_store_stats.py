@@ -26,6 +26,7 @@ from imrgraph.errors import UsageError
 from imrgraph.mapping import letter_graph_iri
 from imrgraph.sparql import bind_parameters, execute, load_query, named_queries, run
 from imrgraph.sparql.execute import from_statistics
+from imrgraph.sparql.params import accepted_values
 from imrgraph.store.stats import STATS_FILE, stats_forms
 from imrgraph.testing.synth import write_corpus
 
@@ -44,15 +45,33 @@ def rewrite_as_new_versions(folder: Path, seed: int) -> None:
         path.write_text(text.replace(new_key, old_key), encoding="utf-8")
 
 
-def parameter_values(name: str) -> list[dict[str, str]]:
+def parameter_values(name: str, store: st.LetterStore) -> list[dict[str, str]]:
+    """Every value of the parameters the sums are split by; for page-citations, whose
+    parameters are free, every way of naming each cited work (IRI, gl:slug, labels in another
+    case), a name no work has, and several thresholds."""
     form = stats_forms()[name]
-    return [dict(zip(form.params, values, strict=True))
-            for values in itertools.product(*form.params.values())]
+    split = [dict(zip(form.params, values, strict=True))
+             for values in itertools.product(*form.params.values())]
+    if name != "page-citations":
+        return split
+    names = ["any", "no such work"]
+    works = execute.on_oxigraph(store.ox, """
+        PREFIX imr: <https://w3id.org/imrgraph/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT DISTINCT ?W ?label WHERE {
+          ?c imr:guidelineWork ?W .
+          OPTIONAL { { ?W skos:prefLabel ?label } UNION { ?W skos:altLabel ?label } }
+        }""")
+    for iri, label in works.rows:
+        names += [iri, "gl:" + iri.rsplit("/", 1)[-1]] + ([label, label.upper()] if label else [])
+    return [{"work": work, "min_citations": n} for work in dict.fromkeys(names)
+            for n in ("1", "2", "5")]
 
 
 #: The aggregate named queries the statistics must answer (issue 14).
 AGGREGATES = {"guideline-outcomes", "treatment-outcomes", "specialty-outcomes",
-              "party-agreement-summary", "guideline-treatments", "reason-outcomes", "co-citation"}
+              "party-agreement-summary", "guideline-treatments", "reason-outcomes", "co-citation",
+              "page-citations"}
 
 
 def assert_statistics_answer_as_full_queries(db: Path) -> set[str]:
@@ -62,7 +81,7 @@ def assert_statistics_answer_as_full_queries(db: Path) -> set[str]:
         assert store.stats is not None and store.stats.current()
         for name in sorted(stats_forms()):
             query = load_query(name)
-            for params in parameter_values(name):
+            for params in parameter_values(name, store):
                 via = from_statistics(store, query, params)
                 full = run(query, store, params, statistics=False)
                 assert via is not None, (name, params)
@@ -228,6 +247,19 @@ def test_interrupted_replacement_is_finished_on_open(tmp_path: Path, stage: str)
     assert not (db / st.PENDING_FILE).exists()
 
 
+def listing_parameters(name: str) -> list[dict[str, str]]:
+    """More parameter values of the paged listings: each level, guidelines named at each
+    level of the vocabulary and in each way."""
+    query = load_query(name)
+    if name == "cases-citing":
+        return [{"guideline": g, "party": p} for g in ("ODG", "gl:odg", "low back complaints",
+                                                         "MTUS ACOEM")
+                for p in ("any", "expert-reviewer")]
+    names = sorted(query.parameters)
+    choices = [accepted_values(query.parameters[p]) or [] for p in names]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*choices)]
+
+
 def test_listing_pages_come_from_the_first_letters(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     synthetic = tmp_path / "synthetic"
@@ -249,6 +281,12 @@ def test_listing_pages_come_from_the_first_letters(tmp_path: Path,
                 else {}
             full = run(query, store, params, statistics=False).rows
             assert len(full) > 20, query.name
+            for more in listing_parameters(query.name):
+                more_full = run(query, store, more, statistics=False).rows
+                assert more_full, (query.name, more)
+                for limit in (5, len(more_full) // 2, len(more_full)):
+                    assert run(query, store, more, limit=limit).rows == more_full[:limit], (
+                        query.name, more, limit)
             assert execute.page_by_letters(store, query, bind_parameters(query, params),
                                            5) is not None
             for limit, offset in ((5, 0), (7, 3), (40, 11), (len(full), 0), (3, len(full) - 2)):

@@ -17,9 +17,11 @@ first letters in document order (:func:`page_by_letters`), not from the whole li
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,13 @@ from imrgraph.errors import UsageError
 from imrgraph.mapping import SHARED_GRAPH
 from imrgraph.outputs import RDF_FORMATS, load_graph
 from imrgraph.remote import RemoteEndpoint
-from imrgraph.sparql.named import NamedQuery, as_query, bind_parameters
+from imrgraph.sparql.named import (
+    NamedQuery,
+    as_query,
+    bind_parameters,
+    prologue_length,
+    strip_comments,
+)
 from imrgraph.sparql.results import QueryResult, RdfResult
 from imrgraph.store.letterstore import PENDING_FILE, LetterStore
 from imrgraph.store.oxi import (
@@ -245,7 +253,10 @@ def from_statistics(store: LetterStore, named: NamedQuery, params: Mapping[str, 
         rows = stats.rows(named.name, values)
     except sqlite3.Error:
         return None
-    return on_oxigraph(store.ox, finishing_text(form, rows), named.name)
+    # Parameters the sums are not split by (page-citations' work, min_citations) are bound
+    # into the finishing form, as into the named query.
+    finishing = replace(named, text=finishing_text(form, rows))
+    return on_oxigraph(store.ox, bind_parameters(finishing, params), named.name)
 
 
 #: Letters in the first slice of a paged listing; each further slice is twice as large.
@@ -259,9 +270,12 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
     letters, taken in the order of their source documents' names (a name shared by several
     letters never straddles two slices), until the slices gave ``rows`` rows; a slice is the
     default graph of the query (its letter graphs and the shared graph), so nothing is copied.
-    None when the store's letter records are not current.  (Oxigraph evaluates property paths
-    over such a default graph slowly: listings that walk the vocabulary, such as cases-citing
-    and reasons, are not marked for paging.)"""
+    None when the store's letter records are not current, or when the page needs the last
+    slice (the rest of the store: the caller runs the whole query instead).  Oxigraph walks
+    property paths and looks rows up one at a time slowly over such a default graph (minutes
+    for a walk along skos:broader*), so the groups of the query marked ``# page: once`` (walks
+    over the vocabulary, labels) are answered once over the whole store first
+    (:func:`once_per_page`)."""
     stats = store.stats
     if stats is None or store.directory is None:
         return None
@@ -271,6 +285,9 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
         letters = list(stats.graphs_by_title())
     except sqlite3.Error:
         return None
+    sliceable = once_per_page(store.ox, text)
+    if sliceable is None:
+        return None
     shared = ox.NamedNode(str(SHARED_GRAPH))
     columns: list[str] = []
     out: list[list[object]] = []
@@ -279,8 +296,12 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
         end = min(start + size, len(letters))
         while 0 < end < len(letters) and letters[end][1] == letters[end - 1][1]:
             end += 1
+        if start and end >= len(letters):
+            # The rest of the store: the whole query over the union of the graphs is cheaper
+            # than a slice of them all (a default graph of many graphs is scanned graph by graph).
+            return None
         graphs = [ox.NamedNode(g) for g, _ in letters[start:end]]
-        result = store.ox.query(text, default_graph=[*graphs, shared])
+        result = store.ox.query(sliceable, default_graph=[*graphs, shared])
         if not isinstance(result, ox.QuerySolutions):
             return None
         columns = [v.value for v in result.variables]
@@ -288,6 +309,58 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
         if len(out) >= rows or end >= len(letters):
             return QueryResult(columns=columns, rows=out)
         start, size = end, size * 2
+
+
+#: Marks the group that follows (``{ ... }`` or ``OPTIONAL { ... }``) as computed once for a
+#: page of a listing, over the whole store, not once per slice of letters.
+_ONCE = re.compile(r"(?m)^[ \t]*#\s*page:\s*once\b")
+
+
+def once_per_page(store: ox.Store, text: str) -> str | None:
+    """The bound query ``text`` with each group marked ``# page: once`` replaced by its
+    solutions (a VALUES block), computed once over the whole store, as the full query sees
+    them.  Mark only a group that is evaluated on its own whatever surrounds it (a sub-select,
+    or patterns whose filters name none of the outer variables): then the rows stay exact.
+    None when a solution holds a blank node, which VALUES cannot carry."""
+    stripped = strip_comments(text)
+    prologue = prologue_length(text)
+    out, last = [], 0
+    for marker in _ONCE.finditer(text):
+        opening = stripped.find("{", marker.end())
+        closing = _matching_brace(stripped, opening)
+        if opening < 0 or closing < 0 or opening < last:
+            return None
+        inner = text[opening + 1:closing]
+        if not stripped[opening + 1:closing].strip().upper().startswith("SELECT"):
+            inner = f"SELECT * WHERE {{ {inner} }}"  # a group's patterns, not a sub-select
+        result = store.query(text[:prologue] + "\n" + inner, use_default_graph_as_union=True)
+        if not isinstance(result, ox.QuerySolutions):
+            return None
+        variables = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            terms = [solution[v] for v in variables]
+            if any(isinstance(t, ox.BlankNode) for t in terms):
+                return None
+            rows.append("(" + " ".join("UNDEF" if t is None else str(t) for t in terms) + ")")
+        values = ("VALUES (" + " ".join(f"?{v}" for v in variables) + ") {\n    "
+                  + "\n    ".join(rows) + "\n  }")
+        out += [text[last:opening + 1], " ", values, " "]
+        last = closing
+    return "".join(out) + text[last:]
+
+
+def _matching_brace(stripped: str, opening: int) -> int:
+    """The offset of the ``}`` closing the ``{`` at ``opening`` (-1 when unbalanced)."""
+    depth = 0
+    for i in range(max(opening, 0), len(stripped)):
+        if stripped[i] == "{":
+            depth += 1
+        elif stripped[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 def refuse_updates(text: str, name: str = "query") -> None:

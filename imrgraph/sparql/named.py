@@ -238,13 +238,24 @@ _PROLOGUE = re.compile(r"\s*(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)", re.
 _FORM = re.compile(r"\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 
-def query_form(text: str) -> str:
-    """The query form after the prologue (comments, PREFIX and BASE skipped); SELECT when it
-    cannot be told, so the engine reports the syntax error itself."""
+def strip_comments(text: str) -> str:
+    """``text`` with comments and string contents blanked, offsets unchanged (for finding a
+    query's braces and keywords)."""
+    return _strip_comments(text)
+
+
+def prologue_length(text: str) -> int:
+    """Where the query ``text``'s prologue (comments, PREFIX and BASE) ends."""
     body, start = _strip_comments(text), 0
     while m := _PROLOGUE.match(body, start):
         start = m.end()
-    m = _FORM.match(body, start)
+    return start
+
+
+def query_form(text: str) -> str:
+    """The query form after the prologue (comments, PREFIX and BASE skipped); SELECT when it
+    cannot be told, so the engine reports the syntax error itself."""
+    m = _FORM.match(_strip_comments(text), prologue_length(text))
     return m.group(1).upper() if m else "SELECT"
 
 
