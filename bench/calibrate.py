@@ -8,7 +8,7 @@ in each round:
 
 - text: read + parse + map, ms per letter, real texts vs N synthetic letters (target: the
   ratio synthetic / real within 1 +- 0.20);
-- PDF: text extraction, ms per page, real PDFs vs synthetic PDFs, with ``imrgraph.pdf.pdf_text``
+- PDF: text extraction, ms per page, real PDFs vs synthetic PDFs, with ``imrgraph.ingest.pdf_text``
   (whatever extractor it uses) and with pypdf and pypdfium2 directly (target: within 1 +- 0.25).
 
     python bench/calibrate.py --synthetic 500 --pdf-synthetic 100
@@ -136,10 +136,10 @@ def _pypdfium2(data: bytes) -> int:
 
 def extractors() -> dict[str, Callable[[Path, bytes], int]]:
     """The extractors to time: imrgraph's own reader, and each library that is installed."""
-    from imrgraph.pdf import pdf_text
+    from imrgraph.ingest import pdf_text
 
     out: dict[str, Callable[[Path, bytes], int]] = {
-        "imrgraph.pdf.pdf_text": lambda path, _data: len(pdf_text(path))}
+        "imrgraph.ingest.pdf_text": lambda path, _data: len(pdf_text(path))}
     for name, fn in (("pypdf", _pypdf), ("pypdfium2", _pypdfium2)):
         try:
             __import__(name)
