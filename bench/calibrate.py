@@ -6,8 +6,8 @@ costs what a real one costs.  This measures both, side by side in one process, i
 (a shared machine's other work does not count), real and synthetic inputs shuffled together
 in each round:
 
-- text: read + parse + map, ms per letter, real texts vs N synthetic letters (target: the
-  ratio synthetic / real within 1 +- 0.20);
+- text: read + parse (with resolve) + map, ms per letter, real texts vs N synthetic letters
+  (target: the ratio synthetic / real within 1 +- 0.20);
 - PDF: text extraction, ms per page, real PDFs vs synthetic PDFs, with ``imrgraph.ingest.pdf_text``
   (whatever extractor it uses) and with pypdf and pypdfium2 directly (target: within 1 +- 0.25).
 
@@ -61,16 +61,18 @@ def _interleaved(sets: dict[str, Sequence[Any]], round_no: int) -> list[tuple[st
 
 
 def _parse_map_one(path: Path) -> tuple[float, float, float]:
-    """CPU seconds reading, parsing and mapping one letter."""
+    """CPU seconds reading, parsing (with resolving: the vocabulary and reasons readers) and
+    mapping one letter: what a build's worker spends before validation."""
     from imrgraph.ingest import read_letter
     from imrgraph.mapping import determination_triples
     from imrgraph.parse import parse_letter
+    from imrgraph.resolve import resolve_determination
 
     clock = time.process_time  # CPU time: other work on a shared machine does not count
     t0 = clock()
     letter = read_letter(path)
     t1 = clock()
-    det = parse_letter(letter)
+    det = resolve_determination(parse_letter(letter), letter.text)
     t2 = clock()
     determination_triples(det)
     t3 = clock()
