@@ -199,15 +199,20 @@ def _statistics_targets(stores: list[dict[str, Any]]) -> list[list[str]]:
     judged = big["letters"] >= 100_000
     rows = []
     worst = max(big["aggregates"], key=lambda a: a["statistics_s"])
-    rows.append([f"every aggregate named query < {TARGET_QUERY_S:.0f} s at 100k "
-                 "(`query --store`, from the statistics)",
+    forms = sorted({a["query"] for a in big["aggregates"]})
+    rows.append([f"every aggregate named query < {TARGET_QUERY_S:.0f} s at 100k: the "
+                 f"{len(forms)} with a statistics form (`query --store`)",
                  f"slowest `{worst['query']}`: {worst['statistics_s']:.3f} s {where}",
                  "pending" if not judged else
                  ("met" if worst["statistics_s"] < TARGET_QUERY_S else "**missed**")])
     page = max(big["listings"], key=lambda a: a["first_1000_s"])
-    rows.append([f"first 1,000 rows of any listing < {TARGET_QUERY_S:.0f} s at 100k "
-                 "(`query --store --limit 1000`)",
-                 f"slowest `{page['query']}`: {page['first_1000_s']:.3f} s {where}",
+    slow = sorted(a["query"] for a in big["listings"] if a["first_1000_s"] >= TARGET_QUERY_S)
+    rows.append([f"first 1,000 rows of any other named query < {TARGET_QUERY_S:.0f} s at 100k "
+                 "(listings, and the report's aggregates without a statistics form; "
+                 "`query --store --limit 1000`)",
+                 f"slowest `{page['query']}`: {page['first_1000_s']:.3f} s {where}; "
+                 f"{len(slow)} of {len(big['listings'])} >= {TARGET_QUERY_S:.0f} s"
+                 + (f" ({', '.join(slow)})" if slow else ""),
                  "pending" if not judged else
                  ("met" if page["first_1000_s"] < TARGET_QUERY_S else "**missed**")])
     by_n = {r["letters"]: r for r in stores}
