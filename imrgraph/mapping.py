@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, URIRef
@@ -76,26 +77,21 @@ def letter_graph_iri(key: str) -> URIRef:
 SHARED_GRAPH = ID["graph/shared"]
 
 
-#: Literals of short values (numbers, booleans, dates, names) recur from letter to letter: each
-#: is made once (rdflib's Literal constructor costs more than the rest of a triple); emptied
-#: when full so a long build's memory stays bounded.
-_LITERALS: dict[tuple[type, object, str | None], Literal] = {}
-_LITERALS_LIMIT = 50_000
 _SHORT = 40
 
 
 def _literal(value: object, datatype: URIRef | None) -> Literal:
     """``Literal(value, datatype=datatype)``, the same term, made once per short value."""
-    kind = type(value)
-    if kind not in (str, int, bool) or (isinstance(value, str) and len(value) > _SHORT):
+    if type(value) not in (str, int, bool) or (isinstance(value, str) and len(value) > _SHORT):
         return Literal(value, datatype=datatype)  # texts (rationales, summaries) are unique
-    key = (kind, value, None if datatype is None else str(datatype))
-    term = _LITERALS.get(key)
-    if term is None:
-        if len(_LITERALS) >= _LITERALS_LIMIT:
-            _LITERALS.clear()
-        term = _LITERALS[key] = Literal(value, datatype=datatype)
-    return term
+    return _short_literal(value, datatype)
+
+
+#: Short values (numbers, booleans, dates, names) recur from letter to letter, and rdflib's
+#: Literal constructor costs more than the rest of a triple; typed, so 1 and True differ.
+@lru_cache(maxsize=50_000, typed=True)
+def _short_literal(value: object, datatype: URIRef | None) -> Literal:
+    return Literal(value, datatype=datatype)
 
 
 class _Emitter:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -61,23 +62,12 @@ def to_quads(triples: Iterable[Triple], graph: URIRef | str | None = None) -> It
         yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), g)  # type: ignore[arg-type]
 
 
-#: rdflib term -> its N-Triples text as pyoxigraph writes it.  IRIs (predicates, classes,
-#: concepts, a letter's own nodes) repeat a lot; emptied when full to bound a worker's memory.
-_NT_TEXT: dict[Node, str] = {}
-_NT_TEXT_LIMIT = 100_000
-
-
+@lru_cache(maxsize=100_000)  # IRIs (predicates, classes, concepts) repeat a lot; bounded
 def nt_text(term: Node) -> str:
     """A term as N-Triples text, exactly as pyoxigraph serialises it and checked as pyoxigraph
     checks it (ValueError for an invalid IRI or language tag), converted once per distinct
     term."""
-    text = _NT_TEXT.get(term)
-    if text is None:
-        text = str(to_oxigraph(term))
-        if len(_NT_TEXT) >= _NT_TEXT_LIMIT:
-            _NT_TEXT.clear()
-        _NT_TEXT[term] = text
-    return text
+    return str(to_oxigraph(term))
 
 
 def nquads(triples: Iterable[Triple], graph: URIRef | str) -> bytes:
