@@ -52,6 +52,8 @@ def parameter_values(name: str, store: st.LetterStore) -> list[dict[str, str]]:
     form = stats_forms()[name]
     split = [dict(zip(form.params, values, strict=True))
              for values in itertools.product(*form.params.values())]
+    if name == "pharmaceutical-share":
+        return [{"drug_class": c} for c in drug_class_names(store)]
     if name != "page-citations":
         return split
     names = ["any", "no such work"]
@@ -68,10 +70,23 @@ def parameter_values(name: str, store: st.LetterStore) -> list[dict[str, str]]:
             for n in ("1", "2", "5")]
 
 
+def drug_class_names(store: st.LetterStore) -> list[str]:
+    """pharmaceutical-share's free drug_class: every concept of the treatment vocabulary by
+    local name (classes, their broader concepts, categories), and names no class has."""
+    concepts = execute.on_oxigraph(store.ox, """
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT DISTINCT ?c WHERE { ?c skos:inScheme <https://w3id.org/imrgraph/treatment/scheme> }
+        ORDER BY ?c""")
+    names = [iri.rsplit("/", 1)[-1] for iri, in concepts.rows]
+    assert {"opioid", "nsaid", "analgesic", "medication"} <= set(names)
+    return [*names, "Opioid", "tx:opioid", "no such class", "", "opioid>"]
+
+
 #: The aggregate named queries the statistics must answer (issue 14).
 AGGREGATES = {"guideline-outcomes", "treatment-outcomes", "specialty-outcomes",
               "party-agreement-summary", "guideline-treatments", "reason-outcomes", "co-citation",
-              "page-citations"}
+              "page-citations",
+              "treatment-subcategory-outcomes", "pharmaceutical-share", "drug-outcomes"}
 
 
 def assert_statistics_answer_as_full_queries(db: Path) -> set[str]:
@@ -122,6 +137,28 @@ def test_statistics_equal_full_queries_after_builds_rebuilds_removals(tmp_path: 
     (db / st.META_FILE).write_text(json.dumps({**meta, "fingerprint": "old"}))
     st.build_store([str(folder)], db, jobs=1)
     assert_statistics_answer_as_full_queries(db)
+
+
+def test_statistics_count_drugs_and_answer_for_an_emptied_store(tmp_path: Path) -> None:
+    """The letters reach what the pharmaceutical forms count (classes, drugs, a class and its
+    broader class); once every letter is removed the statistics still answer as the full
+    queries (pharmaceutical-share's one row of zeros)."""
+    db = tmp_path / "db"
+    write_corpus(tmp_path / "synthetic", 40, seed=5)
+    st.build_store([str(LETTERS), str(tmp_path / "synthetic")], db, jobs=1)
+    share = load_query("pharmaceutical-share")
+    with st.LetterStore.open(db, read_only=True) as store:
+        drugs = run(load_query("drug-outcomes"), store, {"level": "drug"}).rows
+        assert {r[1] for r in drugs} - {"(no drug named)"} and len({r[0] for r in drugs}) > 2
+        opioid = run(share, store, {"drug_class": "opioid"}, statistics=False).rows[0]
+        analgesic = run(share, store, {"drug_class": "analgesic"}, statistics=False).rows[0]
+        assert 0 < opioid[4] < analgesic[4] < analgesic[1] < analgesic[0]
+        keys = [st.LetterInfo(g, "").key for g in store.letters()]
+    with st.LetterStore.open(db) as store:
+        assert len(store.remove(keys)[0]) == len(keys)
+    assert_statistics_answer_as_full_queries(db)
+    with st.LetterStore.open(db, read_only=True) as store:
+        assert run(share, store).rows == [[0, 0, 0, 0, 0, 0, 0]]
 
 
 def test_statistics_answer_only_where_they_are_exact(tmp_path: Path) -> None:
