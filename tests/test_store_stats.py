@@ -71,7 +71,8 @@ def parameter_values(name: str, store: st.LetterStore) -> list[dict[str, str]]:
 #: The aggregate named queries the statistics must answer (issue 14).
 AGGREGATES = {"guideline-outcomes", "treatment-outcomes", "specialty-outcomes",
               "party-agreement-summary", "guideline-treatments", "reason-outcomes", "co-citation",
-              "page-citations"}
+              "page-citations", "guideline-by-party", "outcome-summary", "outcomes-by-period",
+              "region-outcomes"}
 
 
 def assert_statistics_answer_as_full_queries(db: Path) -> set[str]:
