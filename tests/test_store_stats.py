@@ -85,8 +85,9 @@ def drug_class_names(store: st.LetterStore) -> list[str]:
 #: The aggregate named queries the statistics must answer (issue 14).
 AGGREGATES = {"guideline-outcomes", "treatment-outcomes", "specialty-outcomes",
               "party-agreement-summary", "guideline-treatments", "reason-outcomes", "co-citation",
-              "page-citations",
-              "treatment-subcategory-outcomes", "pharmaceutical-share", "drug-outcomes"}
+              "page-citations", "treatment-subcategory-outcomes", "pharmaceutical-share",
+              "drug-outcomes", "guideline-by-party", "outcome-summary", "outcomes-by-period",
+              "region-outcomes"}
 
 
 def assert_statistics_answer_as_full_queries(db: Path) -> set[str]:
@@ -159,6 +160,30 @@ def test_statistics_count_drugs_and_answer_for_an_emptied_store(tmp_path: Path) 
     assert_statistics_answer_as_full_queries(db)
     with st.LetterStore.open(db, read_only=True) as store:
         assert run(share, store).rows == [[0, 0, 0, 0, 0, 0, 0]]
+
+
+def test_statistics_of_an_emptied_store_and_default_parameters(tmp_path: Path) -> None:
+    """Every letter removed: the sums are empty, and each form must then give what the full
+    query gives over no letters (outcome-summary: no row, not a row of zeros).  With letters,
+    a query run without parameters (their defaults) is answered from the statistics too."""
+    folder = tmp_path / "letters"
+    write_corpus(folder, 12, seed=41)
+    db = tmp_path / "db"
+    st.build_store([str(folder)], db, jobs=1, batch_size=5)
+    with st.LetterStore.open(db, read_only=True) as store:
+        for name in sorted(stats_forms()):
+            query = load_query(name)
+            via = from_statistics(store, query, {})
+            full = run(query, store, statistics=False)
+            assert via is not None and via.rows, name
+            assert (via.columns, via.rows) == (full.columns, full.rows), name
+    with st.LetterStore.open(db) as store:
+        removed, _ = store.remove([info.key for info in store.letters().values()])
+        assert len(removed) == 12
+        assert store.stats is not None and store.stats.rows("outcome-summary", ()) == []
+    assert assert_statistics_answer_as_full_queries(db) >= AGGREGATES
+    with st.LetterStore.open(db, read_only=True) as store:
+        assert run("outcome-summary", store).rows == []
 
 
 def test_statistics_answer_only_where_they_are_exact(tmp_path: Path) -> None:
