@@ -202,3 +202,28 @@ def test_triples_are_validated_as_their_graph_is(
     assert not via_graph.conforms and via_graph.results, name
     assert direct.conforms == via_graph.conforms
     assert _explained(direct.results) == _explained(via_graph.results)
+
+
+def _basis_missing(g: Graph) -> None:
+    """A statement that neither cites nor says it cites no evidence: a warning only."""
+    statement = _one(g, IMR.GuidelineStatement)
+    for citation in list(g.objects(statement, IMR.citation)):
+        g.remove((statement, IMR.citation, citation))
+    g.set((statement, IMR.citedNoEvidence, Literal(False)))
+
+
+@pytest.mark.parametrize("breaker", [None, _basis_missing], ids=["unbroken", "warning only"])
+def test_triples_without_violations_are_validated_as_their_graph_is(
+    letter_graph: Graph, breaker: Callable[[Graph], None] | None
+) -> None:
+    """The letter path's shortcut for a report with no result (no report graph is built) gives
+    what validating the graph gives, and a warning still goes through the full report."""
+    g = _copy(letter_graph)
+    if breaker is not None:
+        breaker(g)
+    via_graph = validate_graph(g, "turbo")
+    direct = validate_triples(list(g), "turbo")
+    assert via_graph.conforms and direct.conforms
+    assert bool(via_graph.results) == (breaker is not None)
+    assert [r.severity for r in via_graph.results] == ["Warning"] * len(via_graph.results)
+    assert _explained(direct.results) == _explained(via_graph.results)
