@@ -21,7 +21,7 @@ from typing import Any
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, NamespaceManager
+from rdflib.namespace import RDF, RDFS, NamespaceManager
 from rdflib.term import Node
 
 from imrgraph.errors import MissingDependencyError, UsageError
@@ -255,17 +255,55 @@ def _turbo_input_type() -> Any | None:
     return Input
 
 
+#: The parameters of SHACL Core that read a focus node's triples only along the predicates
+#: they name (paths, targets, property pairs) or its classes: every SHACL Core parameter but
+#: sh:closed (which reads all of a node's predicates), and no SPARQL or SHACL-AF feature.
+_LOCAL_PARAMETERS = frozenset(SH[name] for name in [
+    "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "property", "path",
+    "inversePath", "alternativePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath",
+    "class", "datatype", "nodeKind", "minCount", "maxCount", "minExclusive", "minInclusive",
+    "maxExclusive", "maxInclusive", "minLength", "maxLength", "pattern", "flags", "languageIn",
+    "uniqueLang", "equals", "disjoint", "lessThan", "lessThanOrEquals", "not", "and", "or",
+    "xone", "node", "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount",
+    "qualifiedValueShapesDisjoint", "hasValue", "in", "message", "severity", "deactivated",
+    "name", "description", "order", "group", "defaultValue",
+])
+
+
+def read_predicates(shapes: Graph) -> frozenset[URIRef] | None:
+    """The predicates whose triples the shapes can read in data: every IRI the shapes graph
+    names (paths, targets, compared properties among them) and rdf:type, rdfs:subClassOf (class
+    targets, sh:class); None when a shape uses a parameter outside ``_LOCAL_PARAMETERS`` and so
+    may read any triple.  Triples with other predicates cannot change a validation result."""
+    if any(str(p).startswith(str(SH)) and p not in _LOCAL_PARAMETERS
+           for p in set(shapes.predicates())):
+        return None
+    named = {node for triple in shapes for node in triple if isinstance(node, URIRef)}
+    return frozenset(named | {RDF.type, RDFS.subClassOf})
+
+
+@cache
+def _read_predicates() -> frozenset[URIRef] | None:
+    return read_predicates(shapes_graph())
+
+
 def _turbo_input(triples: Iterable[Triple]) -> Any:
     """Triples as pyshacl-turbo's term records, exactly what it makes of a graph holding them
     (``pyshacl_turbo.rdf._term_input``: one record per distinct term, each triple once) but
-    without building the graph: adding triples to an rdflib graph costs more than validating."""
+    without building the graph: adding triples to an rdflib graph costs more than validating.
+    Only triples imrgraph's shapes can read are passed (:func:`read_predicates`): the engine's
+    time grows with the triples it is given, and the rest (texts, headings) cannot change a
+    result."""
     Input = _turbo_input_type()
     assert Input is not None  # validate_triples checked it
+    read = _read_predicates()
     records: list[tuple[int, str, str | None, str | None]] = []
     index: dict[Node, int] = {}
     blank_nodes: dict[str, BNode] = {}
     quads: dict[tuple[int, int, int, None], None] = {}
     for triple in triples:
+        if read is not None and triple[1] not in read:
+            continue
         ids = []
         for term in triple:
             i = index.get(term)

@@ -10,8 +10,14 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from imrgraph import api
-from imrgraph.validate import Violation, validate_graph, validate_triples
-from imrgraph.vocab import IMR, SDO, bind_prefixes
+from imrgraph.validate import (
+    Violation,
+    read_predicates,
+    shapes_graph,
+    validate_graph,
+    validate_triples,
+)
+from imrgraph.vocab import IMR, SDO, SH, bind_prefixes
 
 OA_START = URIRef("http://www.w3.org/ns/oa#start")
 
@@ -227,3 +233,18 @@ def test_triples_without_violations_are_validated_as_their_graph_is(
     assert bool(via_graph.results) == (breaker is not None)
     assert [r.severity for r in via_graph.results] == ["Warning"] * len(via_graph.results)
     assert _explained(direct.results) == _explained(via_graph.results)
+
+
+def test_read_predicates_leave_out_only_what_no_shape_reads(letter_graph: Graph) -> None:
+    """The letter path gives the engine only triples a shape can read: the shapes' paths and
+    targets and rdf:type stay, a rationale's text goes; a shape that may read any triple
+    (sh:closed, SPARQL) keeps them all."""
+    read = read_predicates(shapes_graph())
+    assert read is not None
+    assert {RDF.type, IMR.outcome, IMR.textSpan, IMR.inVocabulary, IMR.reason} <= read
+    assert IMR.rationale not in read
+    assert {p for _, p, _ in letter_graph} - read  # some triples of a real letter are left out
+    for extra in ("closed", "sparql", "rule"):
+        shapes = _copy(shapes_graph())
+        shapes.add((URIRef("https://example.org/S"), SH[extra], Literal(True)))
+        assert read_predicates(shapes) is None, extra
