@@ -297,31 +297,26 @@ def _turbo_input(triples: Iterable[Triple]) -> Any:
     Input = _turbo_input_type()
     assert Input is not None  # validate_triples checked it
     read = _read_predicates()
-    records: list[tuple[int, str, str | None, str | None]] = []
-    index: dict[Node, int] = {}
-    blank_nodes: dict[str, BNode] = {}
+    index: dict[Node, int] = {}  # term -> its record's number, numbered as first seen
+    number = index.setdefault
     quads: dict[tuple[int, int, int, None], None] = {}
-    for triple in triples:
-        if read is not None and triple[1] not in read:
-            continue
-        ids = []
-        for term in triple:
-            i = index.get(term)
-            if i is None:
-                if isinstance(term, URIRef):
-                    record: tuple[int, str, str | None, str | None] = (0, str(term), None, None)
-                elif isinstance(term, Literal):
-                    record = (2, str(term), str(term.datatype)
-                              if term.datatype and not term.language else None, term.language)
-                elif isinstance(term, BNode):
-                    blank_nodes[str(term)] = term
-                    record = (1, str(term), None, None)
-                else:
-                    raise TypeError(f"not an RDF term: {term!r}")
-                i = index[term] = len(records)
-                records.append(record)
-            ids.append(i)
-        quads[(ids[0], ids[1], ids[2], None)] = None
+    for s, p, o in triples:
+        if read is None or p in read:  # (len(index) is read after the term before is added)
+            quads[(number(s, len(index)), number(p, len(index)), number(o, len(index)),
+                   None)] = None
+    records: list[tuple[int, str, str | None, str | None]] = []
+    blank_nodes: dict[str, BNode] = {}
+    for term in index:
+        if isinstance(term, URIRef):
+            records.append((0, str(term), None, None))
+        elif isinstance(term, Literal):
+            records.append((2, str(term), str(term.datatype)
+                            if term.datatype and not term.language else None, term.language))
+        elif isinstance(term, BNode):
+            blank_nodes[str(term)] = term
+            records.append((1, str(term), None, None))
+        else:
+            raise TypeError(f"not an RDF term: {term!r}")
     return Input((records, list(quads)), "terms", None, blank_nodes, dict(_prefixes()))
 
 
