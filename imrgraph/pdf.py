@@ -102,6 +102,9 @@ _HYPHEN_BREAK_RE = re.compile(
     r"(?P<pre>(?<![^\s(\"'])[a-z]+)(?P<hy>[-\u00ad\u2010])[ \t]*\n[ \t]*"
     r"(?P<post>[a-z]+)(?P<punct>[^\sA-Za-z0-9-]*)(?P<sp>[ \t]*)(?P<nl>\n?)"
 )
+#: What every match of ``_HYPHEN_BREAK_RE`` contains: a text without it has nothing to rejoin,
+#: and finding it is quicker than trying the full pattern at every word.
+_HYPHEN_BREAK_HINT_RE = re.compile(r"[-\u00ad\u2010][ \t]*\n")
 _WORD_RE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
@@ -113,19 +116,26 @@ def rejoin_soft_hyphens(text: str) -> str:
     rest of the second line stays on its own line ("medi-\\ncation is" -> "medication\\nis").
     On the 72 real letters this changes nothing, because Word did not hyphenate them.
     """
-    if "\n" not in text:
+    if not _HYPHEN_BREAK_HINT_RE.search(text):
         return text
-    words = Counter(m.group(0).lower() for m in _WORD_RE.finditer(text))
-    singles: Counter[str] = Counter()
-    for w, n in words.items():
-        for part in w.split("-"):
-            singles[part] += n
+    counted: list[Counter[str]] = []  # the text's words and word parts, once a break needs them
+
+    def tally() -> list[Counter[str]]:
+        if not counted:  # most letters have no candidate break: their words are never counted
+            words = Counter(map(str.lower, _WORD_RE.findall(text)))
+            singles: Counter[str] = Counter()
+            for w, n in words.items():
+                for part in w.split("-"):
+                    singles[part] += n
+            counted.extend((words, singles))
+        return counted
 
     def soft(pre: str, hy: str, post: str) -> bool:
         if hy == "\u00ad":
             return True
         if pre in _COMPOUND_PREFIXES or post in _COMPOUND_TAILS:
             return False
+        words, singles = tally()
         # Mid-line "pre-post" anywhere (this occurrence spans a line break, so is not counted).
         if words.get(f"{pre}-{post}", 0) > 0:
             return False

@@ -21,7 +21,7 @@ from typing import Any
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, NamespaceManager
+from rdflib.namespace import RDF, RDFS, NamespaceManager
 from rdflib.term import Node
 
 from imrgraph.errors import MissingDependencyError, UsageError
@@ -255,35 +255,68 @@ def _turbo_input_type() -> Any | None:
     return Input
 
 
+#: The parameters of SHACL Core that read a focus node's triples only along the predicates
+#: they name (paths, targets, property pairs) or its classes: every SHACL Core parameter but
+#: sh:closed (which reads all of a node's predicates), and no SPARQL or SHACL-AF feature.
+_LOCAL_PARAMETERS = frozenset(SH[name] for name in [
+    "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "property", "path",
+    "inversePath", "alternativePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath",
+    "class", "datatype", "nodeKind", "minCount", "maxCount", "minExclusive", "minInclusive",
+    "maxExclusive", "maxInclusive", "minLength", "maxLength", "pattern", "flags", "languageIn",
+    "uniqueLang", "equals", "disjoint", "lessThan", "lessThanOrEquals", "not", "and", "or",
+    "xone", "node", "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount",
+    "qualifiedValueShapesDisjoint", "hasValue", "in", "message", "severity", "deactivated",
+    "name", "description", "order", "group", "defaultValue",
+])
+
+
+def read_predicates(shapes: Graph) -> frozenset[URIRef] | None:
+    """The predicates whose triples the shapes can read in data: every IRI the shapes graph
+    names (paths, targets, compared properties among them) and rdf:type, rdfs:subClassOf (class
+    targets, sh:class); None when a shape uses a parameter outside ``_LOCAL_PARAMETERS`` and so
+    may read any triple.  Triples with other predicates cannot change a validation result."""
+    if any(str(p).startswith(str(SH)) and p not in _LOCAL_PARAMETERS
+           for p in set(shapes.predicates())):
+        return None
+    named = {node for triple in shapes for node in triple if isinstance(node, URIRef)}
+    return frozenset(named | {RDF.type, RDFS.subClassOf})
+
+
+@cache
+def _read_predicates() -> frozenset[URIRef] | None:
+    return read_predicates(shapes_graph())
+
+
 def _turbo_input(triples: Iterable[Triple]) -> Any:
     """Triples as pyshacl-turbo's term records, exactly what it makes of a graph holding them
     (``pyshacl_turbo.rdf._term_input``: one record per distinct term, each triple once) but
-    without building the graph: adding triples to an rdflib graph costs more than validating."""
+    without building the graph: adding triples to an rdflib graph costs more than validating.
+    Only triples imrgraph's shapes can read are passed (:func:`read_predicates`): the engine's
+    time grows with the triples it is given, and the rest (texts, headings) cannot change a
+    result."""
     Input = _turbo_input_type()
     assert Input is not None  # validate_triples checked it
-    records: list[tuple[int, str, str | None, str | None]] = []
-    index: dict[Node, int] = {}
-    blank_nodes: dict[str, BNode] = {}
+    read = _read_predicates()
+    index: dict[Node, int] = {}  # term -> its record's number, numbered as first seen
+    number = index.setdefault
     quads: dict[tuple[int, int, int, None], None] = {}
-    for triple in triples:
-        ids = []
-        for term in triple:
-            i = index.get(term)
-            if i is None:
-                if isinstance(term, URIRef):
-                    record: tuple[int, str, str | None, str | None] = (0, str(term), None, None)
-                elif isinstance(term, Literal):
-                    record = (2, str(term), str(term.datatype)
-                              if term.datatype and not term.language else None, term.language)
-                elif isinstance(term, BNode):
-                    blank_nodes[str(term)] = term
-                    record = (1, str(term), None, None)
-                else:
-                    raise TypeError(f"not an RDF term: {term!r}")
-                i = index[term] = len(records)
-                records.append(record)
-            ids.append(i)
-        quads[(ids[0], ids[1], ids[2], None)] = None
+    for s, p, o in triples:
+        if read is None or p in read:  # (len(index) is read after the term before is added)
+            quads[(number(s, len(index)), number(p, len(index)), number(o, len(index)),
+                   None)] = None
+    records: list[tuple[int, str, str | None, str | None]] = []
+    blank_nodes: dict[str, BNode] = {}
+    for term in index:
+        if isinstance(term, URIRef):
+            records.append((0, str(term), None, None))
+        elif isinstance(term, Literal):
+            records.append((2, str(term), str(term.datatype)
+                            if term.datatype and not term.language else None, term.language))
+        elif isinstance(term, BNode):
+            blank_nodes[str(term)] = term
+            records.append((1, str(term), None, None))
+        else:
+            raise TypeError(f"not an RDF term: {term!r}")
     return Input((records, list(quads)), "terms", None, blank_nodes, dict(_prefixes()))
 
 
@@ -297,9 +330,45 @@ def validate_triples(triples: Iterable[Triple], engine: str = "auto") -> Validat
         return validate_graph(prefixed_graph(triples), engine)
     compiled = _turbo_shapes()
     assert compiled is not None  # engine_in_use chose turbo: it is installed
+    data = _turbo_input(triples)
+    if _turbo_finds_nothing(compiled, data):
+        return ValidationReport(conforms=True)
     conforms, report, _ = compiled.validate(
-        _turbo_input(triples), inference="none", allow_warnings=True, abort_on_first=False)
+        data, inference="none", allow_warnings=True, abort_on_first=False)
     return _report(conforms, report, lambda: bind_prefixes(Graph()).namespace_manager)
+
+
+_RESULT_RECORD = (0, str(SH.result), None, None)
+
+
+def _turbo_finds_nothing(compiled: Any, data: Any) -> bool:
+    """True when pyshacl-turbo's engine reports no result at all for ``data`` (most letters),
+    asked without the rdflib report graph ``compiled.validate`` builds from its answer (which
+    costs a third of a letter's validation).
+
+    The engine (``compiled._native.validate``, not public API, like ``_turbo_input``'s
+    records) answers with the report as term records; a report stating no ``sh:result`` and
+    no recursion warning is exactly the empty report.  Any other answer, or an engine that
+    cannot be asked so, gives False: the caller then validates through the public path, which
+    builds the report and raises what it raises.
+    """
+    native = getattr(compiled, "_native", None)
+    if native is None:
+        return False
+    try:
+        _, (records, _), _, _, recursion_warnings = native.validate(
+            data.source, data.format, data.base, False, 100, 15, False, False, True, False,
+            [], [], _turbo_namespaces())
+    except Exception:  # noqa: BLE001 - the public path repeats the call and reports it
+        return False
+    return not recursion_warnings and _RESULT_RECORD not in records
+
+
+@cache
+def _turbo_namespaces() -> list[tuple[str, str]]:
+    """The data's prefixes as pyshacl-turbo's engine takes them (what ``compiled.validate``
+    passes for the records ``_turbo_input`` makes)."""
+    return [(prefix, str(namespace)) for prefix, namespace in _prefixes().items()]
 
 
 def validate_letters(letter_graphs: Iterable[Graph], engine: str = "auto") -> ValidationReport:

@@ -10,8 +10,14 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from imrgraph import api
-from imrgraph.validate import Violation, validate_graph, validate_triples
-from imrgraph.vocab import IMR, SDO, bind_prefixes
+from imrgraph.validate import (
+    Violation,
+    read_predicates,
+    shapes_graph,
+    validate_graph,
+    validate_triples,
+)
+from imrgraph.vocab import IMR, SDO, SH, bind_prefixes
 
 OA_START = URIRef("http://www.w3.org/ns/oa#start")
 
@@ -202,3 +208,43 @@ def test_triples_are_validated_as_their_graph_is(
     assert not via_graph.conforms and via_graph.results, name
     assert direct.conforms == via_graph.conforms
     assert _explained(direct.results) == _explained(via_graph.results)
+
+
+def _basis_missing(g: Graph) -> None:
+    """A statement that neither cites nor says it cites no evidence: a warning only."""
+    statement = _one(g, IMR.GuidelineStatement)
+    for citation in list(g.objects(statement, IMR.citation)):
+        g.remove((statement, IMR.citation, citation))
+    g.set((statement, IMR.citedNoEvidence, Literal(False)))
+
+
+@pytest.mark.parametrize("breaker", [None, _basis_missing], ids=["unbroken", "warning only"])
+def test_triples_without_violations_are_validated_as_their_graph_is(
+    letter_graph: Graph, breaker: Callable[[Graph], None] | None
+) -> None:
+    """The letter path's shortcut for a report with no result (no report graph is built) gives
+    what validating the graph gives, and a warning still goes through the full report."""
+    g = _copy(letter_graph)
+    if breaker is not None:
+        breaker(g)
+    via_graph = validate_graph(g, "turbo")
+    direct = validate_triples(list(g), "turbo")
+    assert via_graph.conforms and direct.conforms
+    assert bool(via_graph.results) == (breaker is not None)
+    assert [r.severity for r in via_graph.results] == ["Warning"] * len(via_graph.results)
+    assert _explained(direct.results) == _explained(via_graph.results)
+
+
+def test_read_predicates_leave_out_only_what_no_shape_reads(letter_graph: Graph) -> None:
+    """The letter path gives the engine only triples a shape can read: the shapes' paths and
+    targets and rdf:type stay, a rationale's text goes; a shape that may read any triple
+    (sh:closed, SPARQL) keeps them all."""
+    read = read_predicates(shapes_graph())
+    assert read is not None
+    assert {RDF.type, IMR.outcome, IMR.textSpan, IMR.inVocabulary, IMR.reason} <= read
+    assert IMR.rationale not in read
+    assert {p for _, p, _ in letter_graph} - read  # some triples of a real letter are left out
+    for extra in ("closed", "sparql", "rule"):
+        shapes = _copy(shapes_graph())
+        shapes.add((URIRef("https://example.org/S"), SH[extra], Literal(True)))
+        assert read_predicates(shapes) is None, extra
