@@ -273,6 +273,7 @@ def test_listing_pages_come_from_the_first_letters(tmp_path: Path,
     db = tmp_path / "db"
     st.build_store([str(LETTERS), str(synthetic), str(twin)], db, jobs=1)
     monkeypatch.setattr(execute, "FIRST_SLICE", 3)  # many slices, some ending on the twins
+    monkeypatch.setattr(execute, "SLICE_GROWTH", 2)
     listings = [q for q in named_queries().values() if q.pages_by_document]
     assert {"decisions", "citations", "uncited", "party-agreement", "claim-age", "timeliness",
             "partial-authorisations"} <= {q.name for q in listings}
