@@ -335,8 +335,10 @@ def test_listing_pages_come_from_the_first_letters(tmp_path: Path,
     db = tmp_path / "db"
     st.build_store([str(LETTERS), str(synthetic), str(twin)], db, jobs=1)
     monkeypatch.setattr(execute, "FIRST_SLICE", 3)  # many slices, some ending on the twins
+    monkeypatch.setattr(execute, "SLICE_GROWTH", 2)
     listings = [q for q in named_queries().values() if q.pages_by_document]
-    assert {"decisions", "citations", "uncited", "party-agreement"} <= {q.name for q in listings}
+    assert {"decisions", "citations", "uncited", "party-agreement", "claim-age", "timeliness",
+            "partial-authorisations"} <= {q.name for q in listings}
     with st.LetterStore.open(db, read_only=True) as store:
         for query in listings:
             params = {"guideline": "Low Back Complaints"} if "guideline" in query.parameters \

@@ -22,6 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -259,8 +260,13 @@ def from_statistics(store: LetterStore, named: NamedQuery, params: Mapping[str, 
     return on_oxigraph(store.ox, bind_parameters(finishing, params), named.name)
 
 
-#: Letters in the first slice of a paged listing; each further slice is twice as large.
+#: Letters in the first slice of a paged listing; each further slice is sized by the rows
+#: the letters so far gave (:func:`next_slice`).
 FIRST_SLICE = 64
+
+#: How much faster than the one before a slice may grow: an estimate from a few letters of a
+#: listing whose rows are rare can be far too large.
+SLICE_GROWTH = 16
 
 
 def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
@@ -268,7 +274,8 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
     """The first ``rows`` rows of a listing ordered by letter first (``# pages: by document``),
     from the first letters alone: the bound query ``text`` runs over growing slices of the
     letters, taken in the order of their source documents' names (a name shared by several
-    letters never straddles two slices), until the slices gave ``rows`` rows; a slice is the
+    letters never straddles two slices), until the slices gave ``rows`` rows (each slice as
+    large as the letters so far say the rows still wanted need); a slice is the
     default graph of the query (its letter graphs and the shared graph), so nothing is copied.
     None when the store's letter records are not current, or when the page needs the last
     slice (the rest of the store: the caller runs the whole query instead).  Oxigraph walks
@@ -282,33 +289,62 @@ def page_by_letters(store: LetterStore, named: NamedQuery, text: str, rows: int
     try:
         if not stats.current() or (store.directory / PENDING_FILE).exists():
             return None
-        letters = list(stats.graphs_by_title())
     except sqlite3.Error:
         return None
     sliceable = once_per_page(store.ox, text)
     if sliceable is None:
         return None
+    # The letters are read from the sidecar as far as the slices need them, not all of them
+    # (100,000 names cost a quarter of a second).
+    try:
+        return _page_slices(store.ox, sliceable, stats.graphs_by_title(), rows)
+    except sqlite3.Error:
+        return None
+
+
+def _page_slices(store: ox.Store, sliceable: str, titles: Iterator[tuple[str, str | None]],
+                 rows: int) -> QueryResult | None:
+    """The slices of :func:`page_by_letters`, the letters read from ``titles`` as needed."""
+    letters: list[tuple[str, str | None]] = []
+
+    def read_to(n: int) -> None:
+        if len(letters) < n:
+            letters.extend(islice(titles, n - len(letters)))
+
     shared = ox.NamedNode(str(SHARED_GRAPH))
     columns: list[str] = []
     out: list[list[object]] = []
     start, size = 0, FIRST_SLICE
     while True:
+        read_to(start + size + 1)  # one more, to see whether it shares the last one's name
         end = min(start + size, len(letters))
         while 0 < end < len(letters) and letters[end][1] == letters[end - 1][1]:
             end += 1
+            read_to(end + 1)
         if start and end >= len(letters):
             # The rest of the store: the whole query over the union of the graphs is cheaper
             # than a slice of them all (a default graph of many graphs is scanned graph by graph).
             return None
         graphs = [ox.NamedNode(g) for g, _ in letters[start:end]]
-        result = store.ox.query(sliceable, default_graph=[*graphs, shared])
+        result = store.query(sliceable, default_graph=[*graphs, shared])
         if not isinstance(result, ox.QuerySolutions):
             return None
         columns = [v.value for v in result.variables]
         out.extend([oxigraph_value(solution[c]) for c in columns] for solution in result)
         if len(out) >= rows or end >= len(letters):
             return QueryResult(columns=columns, rows=out)
-        start, size = end, size * 2
+        start, size = end, next_slice(size, end, len(out), rows)
+
+
+def next_slice(size: int, letters: int, found: int, rows: int) -> int:
+    """Letters in the next slice of a page: enough, at the rate at which the first ``letters``
+    gave ``found`` rows, for the ``rows`` wanted, with a tenth more (every slice is a query
+    of its own, and cost grows with its letters: doubling read up to twice the letters needed),
+    at most ``SLICE_GROWTH`` times the last ``size``; twice it while no letter gave a row."""
+    if not found:
+        return size * 2
+    wanted = -(-(rows - found) * letters * 11 // (found * 10))  # ceiling
+    return max(1, min(wanted, size * SLICE_GROWTH))
 
 
 #: Marks the group that follows (``{ ... }`` or ``OPTIONAL { ... }``) as computed once for a
