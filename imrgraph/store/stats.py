@@ -27,7 +27,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -339,30 +339,35 @@ class Statistics:
         """Apply one journal batch in one transaction, unless it was applied already."""
         if batch and batch <= self.applied_batch:
             return False
-        delta: Contribution = {}
-        for key, sums in add.items():
-            _add(delta, key, sums, 1)
-        for key, sums in subtract.items():
-            _add(delta, key, sums, -1)
-        # Each key occurs once in the delta, so the writes can wait for one executemany.
-        upserts: list[tuple[str, str, str, str]] = []
-        deletes: list[tuple[str, str, str]] = []
-        dumped: dict[tuple[str, ...], str] = {}
+        delta: Contribution = add
+        if subtract:
+            delta = {}
+            for key, sums in add.items():
+                _add(delta, key, sums, 1)
+            for key, sums in subtract.items():
+                _add(delta, key, sums, -1)
+        changed = [((name, _json(params), _json(group)), sums)
+                   for (name, params, group), sums in delta.items() if any(sums)]
         with self.db:
-            for (name, params, group), sums in delta.items():
-                if not any(sums):
-                    continue
-                if params not in dumped:
-                    dumped[params] = json.dumps(params)
-                where = (name, dumped[params], json.dumps(group))
-                row = self.db.execute("SELECT sums FROM sums WHERE query = ? AND params = ? "
-                                      "AND key = ?", where).fetchone()
-                total = [a + b for a, b in zip(json.loads(row[0]) if row else [0] * len(sums),
-                                               sums, strict=True)]
+            # The changed keys' current sums in one query (one SELECT per key cost more).
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS changed (query TEXT, params TEXT, "
+                            "key TEXT)")
+            self.db.execute("DELETE FROM changed")
+            self.db.executemany("INSERT INTO changed VALUES (?, ?, ?)", [w for w, _ in changed])
+            current = {(q, p, k): v for q, p, k, v in self.db.execute(
+                "SELECT s.query, s.params, s.key, s.sums FROM changed c JOIN sums s "
+                "ON s.query = c.query AND s.params = c.params AND s.key = c.key")}
+            upserts: list[tuple[str, str, str, str]] = []
+            deletes: list[tuple[str, str, str]] = []
+            for where, sums in changed:
+                before = current.get(where)
+                total = sums if before is None else [
+                    a + b for a, b in zip(json.loads(before), sums, strict=True)]
                 if any(total):
-                    upserts.append((*where, json.dumps(total)))
+                    upserts.append((*where, "[" + ", ".join(map(str, total)) + "]"))  # JSON
                 else:
                     deletes.append(where)
+            self.db.execute("DELETE FROM changed")
             self.db.executemany("INSERT OR REPLACE INTO sums VALUES (?, ?, ?, ?)", upserts)
             self.db.executemany("DELETE FROM sums WHERE query = ? AND params = ? AND key = ?",
                                 deletes)
@@ -395,6 +400,12 @@ class Statistics:
         return [(json.loads(key), json.loads(sums)) for key, sums in self.db.execute(
             "SELECT key, sums FROM sums WHERE query = ? AND params = ? ORDER BY key",
             (name, json.dumps(list(params))))]
+
+
+@lru_cache(maxsize=1 << 16)
+def _json(terms: tuple[str, ...]) -> str:
+    """Parameter values or key terms as stored (a JSON list); the same ones recur in batches."""
+    return json.dumps(terms)
 
 
 def _row(graph: str, r: LetterRecord) -> tuple[str, str, str, str, str | None]:
