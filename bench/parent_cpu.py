@@ -10,11 +10,14 @@ Usage::
 
     python bench/parent_cpu.py prepare LETTERS_DIR PAYLOADS [--limit N]
     python bench/parent_cpu.py compare PAYLOADS WORKDIR CODE_DIR [CODE_DIR ...] [--rounds 2]
+    python bench/parent_cpu.py builds LETTERS_DIR WORKDIR CODE_DIR [CODE_DIR ...]
 
 ``prepare`` runs the workers' step (``process_letter``) on 2 processes and pickles the
 payloads one after another.  ``compare`` replays them once per code checkout (a folder with an
 ``imrgraph`` package, put first on ``PYTHONPATH``), alternating, ``--rounds`` times, each in a
 fresh process and a fresh store under WORKDIR (deleted afterwards), and prints a table.
+``builds`` runs whole builds (2 workers) the same way: letters/s, the building process's CPU
+per letter and peak RSS.
 """
 
 from __future__ import annotations
@@ -108,6 +111,37 @@ def replay(payloads: Path, directory: Path, profile: bool) -> dict[str, Any]:
     return out
 
 
+def build(letters: Path, directory: Path) -> dict[str, Any]:
+    """A whole ``build --store`` (2 workers) into a fresh store: the building process's CPU,
+    the wall time, and the peak RSS of the building process and of its largest worker."""
+    from imrgraph.store.build import build_store
+
+    shutil.rmtree(directory, ignore_errors=True)
+    start, cpu = time.monotonic(), time.process_time()
+    result = build_store([str(letters)], directory, jobs=2)
+    wall, cpu = time.monotonic() - start, time.process_time() - cpu
+    shutil.rmtree(directory, ignore_errors=True)
+    return {"letters": len(result.added), "wall_s": wall, "cpu_s": cpu,
+            "letters_per_s": len(result.added) / wall,
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "worker_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
+def compare_builds(letters: Path, workdir: Path, codes: list[Path], rounds: int) -> None:
+    print("| code | letters | wall s | letters/s | parent CPU ms/letter | parent peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    for r in range(rounds):
+        for code in codes:
+            env = {**os.environ, "PYTHONPATH": str(code)}
+            proc = subprocess.run([sys.executable, __file__, "_build", str(letters),
+                                   str(workdir / f"build-{r}-{code.name}")],
+                                  env=env, capture_output=True, text=True, check=True)
+            row = json.loads(proc.stdout.splitlines()[-1])
+            print(f"| {code.name} | {row['letters']} | {row['wall_s']:.1f} | "
+                  f"{row['letters_per_s']:.0f} | {1000 * row['cpu_s'] / row['letters']:.2f} | "
+                  f"{row['maxrss_mb']:.0f} |", flush=True)
+
+
 def compare(payloads: Path, workdir: Path, codes: list[Path], rounds: int) -> None:
     rows: list[tuple[str, dict[str, Any]]] = []
     for r in range(rounds):
@@ -136,6 +170,9 @@ def main() -> None:
         payloads, directory, profile = sys.argv[2:5]
         print(json.dumps(replay(Path(payloads), Path(directory), profile == "1")))
         return
+    if sys.argv[1:2] == ["_build"]:
+        print(json.dumps(build(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare")
@@ -147,9 +184,16 @@ def main() -> None:
     c.add_argument("workdir", type=Path)
     c.add_argument("codes", type=Path, nargs="+")
     c.add_argument("--rounds", type=int, default=2)
+    b = sub.add_parser("builds")
+    b.add_argument("letters", type=Path)
+    b.add_argument("workdir", type=Path)
+    b.add_argument("codes", type=Path, nargs="+")
+    b.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.letters, args.payloads, args.limit)
+    elif args.command == "builds":
+        compare_builds(args.letters, args.workdir, args.codes, args.rounds)
     else:
         compare(args.payloads, args.workdir, args.codes, args.rounds)
 

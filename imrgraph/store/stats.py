@@ -153,8 +153,8 @@ def batch_contribution(vocabulary: bytes, data: bytes, graphs: Sequence[str],
 def quads_with(data: bytes, predicates: frozenset[bytes]) -> bytes:
     """The N-Quads lines of ``data`` whose predicate (the second term, always an IRI) is one of
     ``predicates`` (written ``<IRI>``); literals never span lines in N-Quads."""
-    return b"".join(line for line in data.splitlines(keepends=True)
-                    if line.split(b" ", 2)[1] in predicates)
+    return b"".join([line for line in data.splitlines(keepends=True)
+                     if line.split(b" ", 2)[1] in predicates])
 
 
 @cache
@@ -308,6 +308,21 @@ class Statistics:
     def current(self) -> bool:
         """True when the sums may answer queries: complete, and counted by today's forms."""
         return self.get("valid") == forms_digest()
+
+    def counted_predicates(self) -> frozenset[bytes] | None:
+        """:func:`counted_predicates`, remembered beside the sums for today's forms: reading
+        them from the forms costs ~0.5 s, paid once per store instead of once per build."""
+        stored = self.get("counted-predicates")
+        if stored:
+            record = json.loads(stored)
+            if record.get("forms") == forms_digest():
+                found = record["predicates"]
+                return None if found is None else frozenset(p.encode() for p in found)
+        predicates = counted_predicates()
+        self.set("counted-predicates", json.dumps({
+            "forms": forms_digest(),
+            "predicates": None if predicates is None else sorted(p.decode() for p in predicates)}))
+        return predicates
 
     def invalidate(self) -> None:
         self.set("valid", "")
