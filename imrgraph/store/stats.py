@@ -4,8 +4,9 @@ Why: an aggregate named query (``guideline-outcomes``, ``treatment-outcomes``, .
 letter each time it runs (6 s at 100,000 letters).  Its counts are sums over letters (a letter's
 items and citations belong to it alone, so distinct counts add up), so the store keeps the sums:
 each ``queries/stats/NAME.count.rq`` computes a batch of letters' contribution for every
-parameter value at once, ``build`` adds the contribution of the letters it loads and subtracts
-that of the versions they replace, ``remove`` subtracts; ``queries/stats/NAME.rq`` turns the
+parameter value at once, ``build`` adds the contribution of the letters it loads (counted over
+the batch's own quads and the vocabulary, not the whole store) and subtracts that of the
+versions they replace, ``remove`` subtracts; ``queries/stats/NAME.rq`` turns the
 summed rows into the named query's rows (labels, rates, order), in time that depends on the
 number of groups, not of letters.
 
