@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import LETTERS, run_cli
+from rdflib.plugins.sparql import prepareQuery
 
 from imrgraph import api
 from imrgraph import store as st
@@ -27,6 +28,9 @@ from imrgraph.mapping import letter_graph_iri
 from imrgraph.sparql import bind_parameters, execute, load_query, named_queries, run
 from imrgraph.sparql.execute import from_statistics
 from imrgraph.sparql.params import accepted_values
+from imrgraph.store import build as build_mod
+from imrgraph.store import stats as stats_mod
+from imrgraph.store.letterstore import vocabulary_nquads
 from imrgraph.store.stats import STATS_FILE, stats_forms
 from imrgraph.testing.synth import write_corpus
 
@@ -184,6 +188,52 @@ def test_statistics_of_an_emptied_store_and_default_parameters(tmp_path: Path) -
     assert assert_statistics_answer_as_full_queries(db) >= AGGREGATES
     with st.LetterStore.open(db, read_only=True) as store:
         assert run("outcome-summary", store).rows == []
+
+
+def test_a_batch_counted_from_its_own_quads_counts_as_the_store(tmp_path: Path) -> None:
+    """A batch's statistics are counted over its letters' N-Quads and the vocabulary (all of
+    them, or only the quads with the predicates the count forms read): the same sums as the
+    whole store gives for those letters."""
+    synthetic = tmp_path / "synthetic"
+    write_corpus(synthetic, 30, seed=11)
+    paths = sorted(str(p) for p in [*LETTERS.glob("*.txt"), *synthetic.glob("*.txt")])
+    build_mod._init_worker(frozenset())
+    payloads = [p for p in map(build_mod.process_letter, paths) if p.key]
+    data = b"".join(p.letter + p.shared for p in payloads)
+    graphs = [str(letter_graph_iri(p.key)) for p in payloads]
+    st.build_store(paths, tmp_path / "db", jobs=1)
+    with st.LetterStore.open(tmp_path / "db", read_only=True) as store:
+        whole = stats_mod.contributions(store.ox, graphs)
+    predicates = stats_mod.counted_predicates()
+    assert predicates is not None and b"<https://w3id.org/imrgraph/ontology#outcome>" in predicates
+    vocabulary = vocabulary_nquads()
+    assert whole and stats_mod.batch_contribution(vocabulary, data, graphs) == whole
+    assert stats_mod.batch_contribution(vocabulary, data, graphs, predicates) == whole
+    assert len(stats_mod.quads_with(data, predicates)) < len(data) / 2
+
+
+@pytest.mark.parametrize(("pattern", "fixed"), [
+    ("?i imr:outcome ?o ; imr:statement/imr:citation ?c", True),
+    ("?g skos:broader+ ?a . ?a ^skos:broader ?b", True),
+    ("?i ?p ?o", False),
+    ("?g skos:broader* ?a", False),
+    ("?c skos:broader* <https://w3id.org/imrgraph/treatment/medication>", True),
+    ("<https://w3id.org/imrgraph/treatment/medication> ^skos:broader? ?c", True),
+    ("?g !skos:broader ?a", False),
+    ("?i imr:outcome ?o FILTER NOT EXISTS { ?i ?p ?x }", False),
+    ("?i imr:outcome ?o FILTER EXISTS { ?i imr:reason ?x }", True),
+])
+def test_predicates_of_a_count_form_are_read_from_its_patterns(pattern: str, fixed: bool) -> None:
+    """Only forms whose every pattern names its predicate may be counted over fewer quads."""
+    text = ("PREFIX imr: <https://w3id.org/imrgraph/ontology#>\n"
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            f"SELECT * WHERE {{ GRAPH ?graph {{ {pattern} }} }}")
+    found: set[str] = set()
+    assert stats_mod._pattern_predicates(prepareQuery(text).algebra, found) is fixed
+    if fixed:
+        named = set(re.findall(r"(imr|skos):(\w+)", pattern))
+        assert found == {("https://w3id.org/imrgraph/ontology#" if ns == "imr" else
+                          "http://www.w3.org/2004/02/skos/core#") + local for ns, local in named}
 
 
 def test_statistics_answer_only_where_they_are_exact(tmp_path: Path) -> None:

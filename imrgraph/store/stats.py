@@ -4,8 +4,9 @@ Why: an aggregate named query (``guideline-outcomes``, ``treatment-outcomes``, .
 letter each time it runs (6 s at 100,000 letters).  Its counts are sums over letters (a letter's
 items and citations belong to it alone, so distinct counts add up), so the store keeps the sums:
 each ``queries/stats/NAME.count.rq`` computes a batch of letters' contribution for every
-parameter value at once, ``build`` adds the contribution of the letters it loads and subtracts
-that of the versions they replace, ``remove`` subtracts; ``queries/stats/NAME.rq`` turns the
+parameter value at once, ``build`` adds the contribution of the letters it loads (counted over
+the batch's own quads and the vocabulary, not the whole store) and subtracts that of the
+versions they replace, ``remove`` subtracts; ``queries/stats/NAME.rq`` turns the
 summed rows into the named query's rows (labels, rates, order), in time that depends on the
 number of groups, not of letters.
 
@@ -27,11 +28,23 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import URIRef, Variable
+from rdflib.paths import (
+    AlternativePath,
+    InvPath,
+    MulPath,
+    OneOrMore,
+    SequencePath,
+    ZeroOrMore,
+    ZeroOrOne,
+)
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 
 from imrgraph.resources import data_dir, files
 from imrgraph.store.oxi import solutions, term_text
@@ -124,6 +137,99 @@ def contributions(store: ox.Store, graphs: Sequence[str] | None) -> Contribution
             sums = [int(row[s].value) for s in form.sums]
             _add(out, (form.name, params, key), sums, 1)
     return out
+
+
+def batch_contribution(vocabulary: bytes, data: bytes, graphs: Sequence[str],
+                       predicates: frozenset[bytes] | None = None) -> Contribution:
+    """The contribution of the letter ``graphs`` counted over their own N-Quads ``data`` (each
+    letter's graph and the shared nodes it introduced) and the ``vocabulary``, in a store made
+    for the count; with ``predicates`` (:func:`counted_predicates`), only the quads they name.
+
+    Why: the count forms read a letter, the shared nodes it cites and the vocabulary, nothing
+    of other letters, so the batch alone gives the same sums as the whole store, and an
+    in-memory store of one batch answers the forms several times faster than the on-disk
+    store (whose cost grows with the letters it holds).
+    """
+    if not graphs:
+        return {}
+    batch = ox.Store()
+    for part in (vocabulary, data):
+        batch.bulk_load(part if predicates is None else quads_with(part, predicates),
+                        ox.RdfFormat.N_QUADS)
+    return contributions(batch, graphs)
+
+
+def quads_with(data: bytes, predicates: frozenset[bytes]) -> bytes:
+    """The N-Quads lines of ``data`` whose predicate (the second term, always an IRI) is one of
+    ``predicates`` (written ``<IRI>``); literals never span lines in N-Quads."""
+    return b"".join([line for line in data.splitlines(keepends=True)
+                     if line.split(b" ", 2)[1] in predicates])
+
+
+@cache
+def counted_predicates() -> frozenset[bytes] | None:
+    """Every predicate the count forms match, as N-Quads terms; None when some form may match
+    any predicate (a variable or a negated property set in predicate position) or any node (a
+    zero-length path: ``*`` or ``?``).
+
+    Why: a letter has ~250 quads, of which the forms read ~100; a query whose patterns all
+    name their predicates gives the same rows over only the quads with those predicates, and
+    the smaller store is cheaper to load and to query.  Read from the forms' algebra (rdflib's
+    parser, ~0.5 s once per process), so a new form is covered without being listed.
+    """
+    found: set[str] = set()
+    for form in stats_forms().values():
+        try:
+            algebra = prepareQuery(form.count_text.replace(LETTER_GRAPHS, "")).algebra
+        except Exception:  # noqa: BLE001 - a form rdflib cannot read: count over every quad
+            return None
+        if not _pattern_predicates(algebra, found):
+            return None
+    return frozenset(f"<{p}>".encode() for p in found)
+
+
+def _pattern_predicates(node: object, found: set[str]) -> bool:
+    """Add the predicates of every triple pattern under ``node``; False if one is not fixed."""
+    if isinstance(node, CompValue):
+        if node.name == "BGP" and not all(_triple_predicates(t, found) for t in node["triples"]):
+            return False
+        if node.name == "TriplesBlock":  # left unparsed (EXISTS): plain IRIs only
+            for triples in node["triples"]:
+                if len(triples) % 3 or not all(isinstance(p, URIRef) for p in triples[1::3]):
+                    return False
+                found.update(str(p) for p in triples[1::3])
+        return all(_pattern_predicates(v, found) for v in node.values())
+    if isinstance(node, list | tuple):
+        return all(_pattern_predicates(v, found) for v in node)
+    if isinstance(node, dict):
+        return all(_pattern_predicates(v, found) for v in node.values())
+    return True
+
+
+def _triple_predicates(triple: tuple[object, object, object], found: set[str]) -> bool:
+    """A pattern ``s p* o`` (or ``p?``) with a fixed end matches that end at zero length
+    whatever the quads (``?category skos:broader* tx:medication`` gives tx:medication): only
+    its predicate matters, as for ``p+``.  With both ends variables it matches every node."""
+    s, path, o = triple
+    while isinstance(path, InvPath):
+        path = path.arg
+    if (isinstance(path, MulPath) and path.mod in (ZeroOrMore, ZeroOrOne)
+            and not (isinstance(s, Variable) and isinstance(o, Variable))):
+        return _path_predicates(path.path, found)
+    return _path_predicates(path, found)
+
+
+def _path_predicates(path: object, found: set[str]) -> bool:
+    if isinstance(path, URIRef):
+        found.add(str(path))
+        return True
+    if isinstance(path, MulPath):
+        return path.mod == OneOrMore and _path_predicates(path.path, found)
+    if isinstance(path, InvPath):
+        return _path_predicates(path.arg, found)
+    if isinstance(path, SequencePath | AlternativePath):
+        return all(_path_predicates(a, found) for a in path.args)
+    return False  # a variable, a negated property set
 
 
 def _add(total: Contribution, key: tuple[str, tuple[str, ...], tuple[str, ...]],
@@ -224,6 +330,21 @@ class Statistics:
         """True when the sums may answer queries: complete, and counted by today's forms."""
         return self.get("valid") == forms_digest()
 
+    def counted_predicates(self) -> frozenset[bytes] | None:
+        """:func:`counted_predicates`, remembered beside the sums for today's forms: reading
+        them from the forms costs ~0.5 s, paid once per store instead of once per build."""
+        stored = self.get("counted-predicates")
+        if stored:
+            record = json.loads(stored)
+            if record.get("forms") == forms_digest():
+                found = record["predicates"]
+                return None if found is None else frozenset(p.encode() for p in found)
+        predicates = counted_predicates()
+        self.set("counted-predicates", json.dumps({
+            "forms": forms_digest(),
+            "predicates": None if predicates is None else sorted(p.decode() for p in predicates)}))
+        return predicates
+
     def invalidate(self) -> None:
         self.set("valid", "")
 
@@ -254,30 +375,35 @@ class Statistics:
         """Apply one journal batch in one transaction, unless it was applied already."""
         if batch and batch <= self.applied_batch:
             return False
-        delta: Contribution = {}
-        for key, sums in add.items():
-            _add(delta, key, sums, 1)
-        for key, sums in subtract.items():
-            _add(delta, key, sums, -1)
-        # Each key occurs once in the delta, so the writes can wait for one executemany.
-        upserts: list[tuple[str, str, str, str]] = []
-        deletes: list[tuple[str, str, str]] = []
-        dumped: dict[tuple[str, ...], str] = {}
+        delta: Contribution = add
+        if subtract:
+            delta = {}
+            for key, sums in add.items():
+                _add(delta, key, sums, 1)
+            for key, sums in subtract.items():
+                _add(delta, key, sums, -1)
+        changed = [((name, _json(params), _json(group)), sums)
+                   for (name, params, group), sums in delta.items() if any(sums)]
         with self.db:
-            for (name, params, group), sums in delta.items():
-                if not any(sums):
-                    continue
-                if params not in dumped:
-                    dumped[params] = json.dumps(params)
-                where = (name, dumped[params], json.dumps(group))
-                row = self.db.execute("SELECT sums FROM sums WHERE query = ? AND params = ? "
-                                      "AND key = ?", where).fetchone()
-                total = [a + b for a, b in zip(json.loads(row[0]) if row else [0] * len(sums),
-                                               sums, strict=True)]
+            # The changed keys' current sums in one query (one SELECT per key cost more).
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS changed (query TEXT, params TEXT, "
+                            "key TEXT)")
+            self.db.execute("DELETE FROM changed")
+            self.db.executemany("INSERT INTO changed VALUES (?, ?, ?)", [w for w, _ in changed])
+            current = {(q, p, k): v for q, p, k, v in self.db.execute(
+                "SELECT s.query, s.params, s.key, s.sums FROM changed c JOIN sums s "
+                "ON s.query = c.query AND s.params = c.params AND s.key = c.key")}
+            upserts: list[tuple[str, str, str, str]] = []
+            deletes: list[tuple[str, str, str]] = []
+            for where, sums in changed:
+                before = current.get(where)
+                total = sums if before is None else [
+                    a + b for a, b in zip(json.loads(before), sums, strict=True)]
                 if any(total):
-                    upserts.append((*where, json.dumps(total)))
+                    upserts.append((*where, "[" + ", ".join(map(str, total)) + "]"))  # JSON
                 else:
                     deletes.append(where)
+            self.db.execute("DELETE FROM changed")
             self.db.executemany("INSERT OR REPLACE INTO sums VALUES (?, ?, ?, ?)", upserts)
             self.db.executemany("DELETE FROM sums WHERE query = ? AND params = ? AND key = ?",
                                 deletes)
@@ -310,6 +436,12 @@ class Statistics:
         return [(json.loads(key), json.loads(sums)) for key, sums in self.db.execute(
             "SELECT key, sums FROM sums WHERE query = ? AND params = ? ORDER BY key",
             (name, json.dumps(list(params))))]
+
+
+@lru_cache(maxsize=1 << 16)
+def _json(terms: tuple[str, ...]) -> str:
+    """Parameter values or key terms as stored (a JSON list); the same ones recur in batches."""
+    return json.dumps(terms)
 
 
 def _row(graph: str, r: LetterRecord) -> tuple[str, str, str, str, str | None]:
