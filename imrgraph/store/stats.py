@@ -427,7 +427,7 @@ class Statistics:
                                 [(title, g) for g, title in titles.items()])
             self.db.execute("DELETE FROM sums")
             self.db.executemany("INSERT INTO sums VALUES (?, ?, ?, ?)", [
-                (name, json.dumps(params), json.dumps(key), json.dumps(sums))
+                (name, _json(params), _json(key), json.dumps(sums))
                 for (name, params, key), sums in total.items() if any(sums)])
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('valid', ?)", (forms_digest(),))
 
@@ -435,7 +435,7 @@ class Statistics:
         """The summed rows (key terms, sums) of one query for one set of parameter values."""
         return [(json.loads(key), json.loads(sums)) for key, sums in self.db.execute(
             "SELECT key, sums FROM sums WHERE query = ? AND params = ? ORDER BY key",
-            (name, json.dumps(list(params))))]
+            (name, _json(params)))]
 
 
 @lru_cache(maxsize=1 << 16)
