@@ -272,7 +272,7 @@ def render(results: dict[str, Any]) -> str:
     ]
     lines += _corpus_section(measured, head)
     lines += _real_input_section(results, measured, head)
-    lines += _build_section(measured, head)
+    lines += _build_section(measured, head, m.get("ram_gb"))
     lines += _validation_section(measured, head)
     lines += _query_section(measured)
     lines += _profile_section(results.get("profile"))
@@ -386,7 +386,8 @@ def _real_input_section(results: dict[str, Any], measured: list[dict[str, Any]],
     return out if len(out) > 2 else []
 
 
-def _build_section(measured: list[dict[str, Any]], head: list[str]) -> list[str]:
+def _build_section(measured: list[dict[str, Any]], head: list[str],
+                   ram_gb: float | None = None) -> list[str]:
     rows: list[list[str]] = []
 
     def row(label: str, f: Any) -> None:
@@ -449,10 +450,27 @@ def _build_section(measured: list[dict[str, Any]], head: list[str]) -> list[str]
         "(`build --store`, parse + map, the floor's load is Oxigraph's own threads); the naive "
         "way is one process, as rdflib is.", "",
         _table(["", *head], rows), "",
+        *_naive_missing(measured, ram_gb),
         "CPU per letter, ms (summed over workers, from the pass that also writes the N-Triples "
         "the floor and validation read):", "",
         _table(["", *head], per_letter), "",
     ]
+
+
+def _naive_missing(measured: list[dict[str, Any]], ram: float | None) -> list[str]:
+    """Why a size has no naive row: its one rdflib graph grows with the letters and would not
+    fit in memory (from the largest size where it ran)."""
+    ran = [r for r in measured if (r.get("naive") or {}).get("peak_rss_tree_mb")]
+    missing = [r for r in measured if "naive" not in r and ran and _letters(r) > _letters(ran[-1])]
+    if not missing:
+        return []
+    base = ran[-1]
+    per_letter = base["naive"]["peak_rss_tree_mb"] / _letters(base)
+    return [", ".join(
+        f"The naive way is not run at {_letters(r):,} letters: its one rdflib graph held "
+        f"{base['naive']['peak_rss_tree_mb'] / 1000:,.1f} GB at {_letters(base):,} letters, so "
+        f"{_letters(r):,} would need about {per_letter * _letters(r) / 1000:,.0f} GB"
+        for r in missing) + (f", more than the machine's {ram} GB." if ram else "."), ""]
 
 
 def _validation_section(measured: list[dict[str, Any]], head: list[str]) -> list[str]:

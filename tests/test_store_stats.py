@@ -24,7 +24,7 @@ from rdflib.plugins.sparql import prepareQuery
 from imrgraph import api
 from imrgraph import store as st
 from imrgraph.errors import UsageError
-from imrgraph.mapping import letter_graph_iri
+from imrgraph.mapping import SHARED_GRAPH, letter_graph_iri
 from imrgraph.sparql import bind_parameters, execute, load_query, named_queries, run
 from imrgraph.sparql.execute import from_statistics
 from imrgraph.sparql.params import accepted_values
@@ -190,10 +190,11 @@ def test_statistics_of_an_emptied_store_and_default_parameters(tmp_path: Path) -
         assert run("outcome-summary", store).rows == []
 
 
-def test_a_batch_counted_from_its_own_quads_counts_as_the_store(tmp_path: Path) -> None:
+def test_a_batch_counted_from_its_own_quads_counts_as_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch's statistics are counted over its letters' N-Quads and the vocabulary (all of
-    them, or only the quads with the predicates the count forms read): the same sums as the
-    whole store gives for those letters."""
+    them, or only the quads with the predicates the count forms read; in one store, or a slice
+    of letters at a time): the same sums as the whole store gives for those letters."""
     synthetic = tmp_path / "synthetic"
     write_corpus(synthetic, 30, seed=11)
     paths = sorted(str(p) for p in [*LETTERS.glob("*.txt"), *synthetic.glob("*.txt")])
@@ -210,6 +211,42 @@ def test_a_batch_counted_from_its_own_quads_counts_as_the_store(tmp_path: Path) 
     assert whole and stats_mod.batch_contribution(vocabulary, data, graphs) == whole
     assert stats_mod.batch_contribution(vocabulary, data, graphs, predicates) == whole
     assert len(stats_mod.quads_with(data, predicates)) < len(data) / 2
+    # A larger batch is counted in slices, each with all of the batch's shared nodes: a letter
+    # may cite a guideline node that a letter of another slice brought.
+    assert data.count(f"<{SHARED_GRAPH}>".encode()) > 0
+    monkeypatch.setattr(stats_mod, "COUNT_SLICE", 7)
+    assert stats_mod.batch_contribution(vocabulary, data, graphs) == whole
+    assert stats_mod.batch_contribution(vocabulary, data, graphs, predicates) == whole
+
+
+def test_a_batch_counted_in_slices_sees_the_shared_nodes_of_every_slice(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch larger than a counting slice gives the sums of one store, also when a letter
+    cites a minted guideline (rolled up to its chapter through a shared skos:broader triple)
+    whose shared triples came with a letter of another slice."""
+    build_mod._init_worker(frozenset())
+    payloads = [p for p in map(build_mod.process_letter, map(str, sorted(LETTERS.glob("*.txt"))))
+                if p.key]
+    graphs = [str(letter_graph_iri(p.key)) for p in payloads]
+    guideline = b" <https://w3id.org/imrgraph/ontology#guideline> "
+    last = payloads[-1].letter
+    line = next(x for x in last.splitlines(keepends=True) if guideline in x)
+    cited = line.split(b" ")[2]
+    minted = b"<https://w3id.org/imrgraph/id/guideline/test-minted>"
+    shared = f" <{SHARED_GRAPH}> .\n".encode()
+    minted_node = (minted + b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                   b"<http://www.w3.org/2004/02/skos/core#Concept>" + shared
+                   + minted + b" <http://www.w3.org/2004/02/skos/core#broader> " + cited + shared)
+    letters = [p.letter + p.shared for p in payloads]
+    letters[-1] = last.replace(line, line.replace(cited, minted))
+    data = minted_node + b"".join(letters)  # brought by the first letter, cited by the last
+    vocabulary = vocabulary_nquads()
+    whole = stats_mod.batch_contribution(vocabulary, data, graphs)
+    assert whole != stats_mod.batch_contribution(vocabulary, b"".join(letters), graphs)
+    monkeypatch.setattr(stats_mod, "COUNT_SLICE", 1)
+    assert stats_mod.batch_contribution(vocabulary, data, graphs) == whole
+    assert stats_mod.batch_contribution(vocabulary, data, graphs,
+                                        stats_mod.counted_predicates()) == whole
 
 
 @pytest.mark.parametrize(("pattern", "fixed"), [

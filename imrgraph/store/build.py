@@ -206,7 +206,7 @@ class _Builder:
         if stats is not None and not self.stored and not stats.current():
             # No letters: the statistics are exact when empty, and each batch is then counted
             # as it is loaded (from its own quads) instead of the whole store at the end.
-            stats.recount(store.ox, [])
+            stats.mark_empty()
         self.stale = {g for g in self.stored
                       if g not in records or records[g].fingerprint != self.fingerprint}
         # A forced build goes on with the run a crash interrupted: what it rebuilt is skipped.

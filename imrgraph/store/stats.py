@@ -58,6 +58,11 @@ STATISTICS = "STATISTICS"
 #: Letters counted per query when all sums are recomputed.
 RECOUNT_CHUNK = 1000
 
+#: Letters counted in one in-memory store: some forms' joins grow faster than the letters
+#: (a store of 2,000 letters costs ~1.7x per letter what one of 500 does: bench/notes/40), so
+#: a larger load batch is counted in slices of this many letters.
+COUNT_SLICE = 500
+
 #: (query name, parameter values, key terms) -> sums, in the form's column order.
 Contribution = dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[int]]
 
@@ -148,14 +153,35 @@ def batch_contribution(vocabulary: bytes, data: bytes, graphs: Sequence[str],
     Why: the count forms read a letter, the shared nodes it cites and the vocabulary, nothing
     of other letters, so the batch alone gives the same sums as the whole store, and an
     in-memory store of one batch answers the forms several times faster than the on-disk
-    store (whose cost grows with the letters it holds).
+    store (whose cost grows with the letters it holds).  More than :data:`COUNT_SLICE`
+    letters are counted a slice at a time, each slice with every shared quad of the batch.
     """
     if not graphs:
         return {}
+    if predicates is not None:
+        vocabulary, data = quads_with(vocabulary, predicates), quads_with(data, predicates)
+    if len(graphs) <= COUNT_SLICE:
+        return _count_over(vocabulary, data, graphs)
+    slices = [graphs[i:i + COUNT_SLICE] for i in range(0, len(graphs), COUNT_SLICE)]
+    slice_of = {f"<{g}>".encode(): n for n, part in enumerate(slices) for g in part}
+    lines: list[list[bytes]] = [[] for _ in slices]
+    shared: list[bytes] = []  # lines of any other graph: the shared nodes
+    for line in data.splitlines(keepends=True):
+        n = slice_of.get(line.rsplit(b" ", 2)[-2])  # the graph term, before the final " ."
+        (shared if n is None else lines[n]).append(line)
+    common = b"".join(shared)
+    total: Contribution = {}
+    for part, own in zip(slices, lines, strict=True):
+        for key, sums in _count_over(vocabulary, b"".join(own) + common, part).items():
+            _add(total, key, sums, 1)
+    return total
+
+
+def _count_over(vocabulary: bytes, data: bytes, graphs: Sequence[str]) -> Contribution:
+    """The forms' sums for ``graphs`` over a fresh in-memory store of these N-Quads."""
     batch = ox.Store()
     for part in (vocabulary, data):
-        batch.bulk_load(part if predicates is None else quads_with(part, predicates),
-                        ox.RdfFormat.N_QUADS)
+        batch.bulk_load(part, ox.RdfFormat.N_QUADS)
     return contributions(batch, graphs)
 
 
@@ -425,11 +451,21 @@ class Statistics:
         with self.db:
             self.db.executemany("UPDATE letters SET title = ? WHERE graph = ?",
                                 [(title, g) for g, title in titles.items()])
-            self.db.execute("DELETE FROM sums")
-            self.db.executemany("INSERT INTO sums VALUES (?, ?, ?, ?)", [
-                (name, _json(params), _json(key), json.dumps(sums))
-                for (name, params, key), sums in total.items() if any(sums)])
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('valid', ?)", (forms_digest(),))
+            self._replace_sums(total)
+
+    def mark_empty(self) -> None:
+        """Exact statistics of a store without letters: no sums.  Why: a new store's batches
+        then add their own counts as they load, instead of a recount after the last one."""
+        with self.db:
+            self._replace_sums({})
+
+    def _replace_sums(self, total: Contribution) -> None:
+        """Every sum replaced by ``total``, and the statistics marked exact (in a transaction)."""
+        self.db.execute("DELETE FROM sums")
+        self.db.executemany("INSERT INTO sums VALUES (?, ?, ?, ?)", [
+            (name, _json(params), _json(key), json.dumps(sums))
+            for (name, params, key), sums in total.items() if any(sums)])
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('valid', ?)", (forms_digest(),))
 
     def rows(self, name: str, params: tuple[str, ...]) -> list[tuple[list[str], list[int]]]:
         """The summed rows (key terms, sums) of one query for one set of parameter values."""
