@@ -652,9 +652,10 @@ def _findings(results: dict[str, Any]) -> list[str]:
             "with size: rdflib's Turtle writer grows faster than linearly).")
     if rt["floor"] and rt["store"]:
         out.append(f"- The floor (bulk-loading ready N-Triples) runs at {rt['floor']:,.0f} "
-                   f"letters/s, {rt['floor'] / rt['store']:.1f}x `build --store`: the time "
-                   "goes to Python (parsing, mapping, serialising, validating), not to "
-                   "Oxigraph.")
+                   f"letters/s, {rt['floor'] / rt['store']:.1f}x `build --store`, which also "
+                   "parses, maps, validates and counts each letter and loads in batches "
+                   "whose merges (RocksDB's compaction) grow with the store "
+                   "(bench/notes/40).")
     rss = [(x["n"], (x.get("store_build") or {}).get("peak_rss_tree_mb")) for x in sizes]
     rss = [(k, v) for k, v in rss if v]
     if rss:
