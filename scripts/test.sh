@@ -36,7 +36,7 @@ if [ ! -d "$SUITE/core" ]; then
   fi
   rm -rf "$tmp"
 fi
-.venv/bin/ruff check imrgraph tests bench
+.venv/bin/ruff check imrgraph tests bench examples
 .venv/bin/mypy  # the files and settings are in pyproject.toml [tool.mypy]
 # Two worker processes (pytest-xdist): the suite uses both cores of a 2-core machine.
 .venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"
