@@ -172,8 +172,7 @@ def batch_contribution(vocabulary: bytes, data: bytes, graphs: Sequence[str],
     common = b"".join(shared)
     total: Contribution = {}
     for part, own in zip(slices, lines, strict=True):
-        for key, sums in _count_over(vocabulary, b"".join(own) + common, part).items():
-            _add(total, key, sums, 1)
+        _add_all(total, _count_over(vocabulary, b"".join(own) + common, part), 1)
     return total
 
 
@@ -263,6 +262,17 @@ def _add(total: Contribution, key: tuple[str, tuple[str, ...], tuple[str, ...]],
     current = total.setdefault(key, [0] * len(sums))
     for i, n in enumerate(sums):
         current[i] += sign * n
+
+
+def _add_all(total: Contribution, contribution: Contribution, sign: int) -> None:
+    """Add (``sign`` 1) or subtract (-1) a whole contribution into ``total``."""
+    for key, sums in contribution.items():
+        _add(total, key, sums, sign)
+
+
+def _sums_json(sums: Sequence[int]) -> str:
+    """A key's sums as stored: a JSON list of integers (as json.dumps writes it, faster)."""
+    return "[" + ", ".join(map(str, sums)) + "]"
 
 
 def to_jsonable(contribution: Contribution) -> list[list[Any]]:
@@ -404,10 +414,8 @@ class Statistics:
         delta: Contribution = add
         if subtract:
             delta = {}
-            for key, sums in add.items():
-                _add(delta, key, sums, 1)
-            for key, sums in subtract.items():
-                _add(delta, key, sums, -1)
+            _add_all(delta, add, 1)
+            _add_all(delta, subtract, -1)
         changed = [((name, _json(params), _json(group)), sums)
                    for (name, params, group), sums in delta.items() if any(sums)]
         with self.db:
@@ -426,7 +434,7 @@ class Statistics:
                 total = sums if before is None else [
                     a + b for a, b in zip(json.loads(before), sums, strict=True)]
                 if any(total):
-                    upserts.append((*where, "[" + ", ".join(map(str, total)) + "]"))  # JSON
+                    upserts.append((*where, _sums_json(total)))
                 else:
                     deletes.append(where)
             self.db.execute("DELETE FROM changed")
@@ -445,8 +453,7 @@ class Statistics:
         change, or for an old store), a chunk of letters at a time: memory stays flat."""
         total: Contribution = {}
         for start in range(0, len(graphs), RECOUNT_CHUNK):
-            for key, sums in contributions(store, graphs[start:start + RECOUNT_CHUNK]).items():
-                _add(total, key, sums, 1)
+            _add_all(total, contributions(store, graphs[start:start + RECOUNT_CHUNK]), 1)
         titles = letter_titles(store, graphs)
         with self.db:
             self.db.executemany("UPDATE letters SET title = ? WHERE graph = ?",
@@ -463,7 +470,7 @@ class Statistics:
         """Every sum replaced by ``total``, and the statistics marked exact (in a transaction)."""
         self.db.execute("DELETE FROM sums")
         self.db.executemany("INSERT INTO sums VALUES (?, ?, ?, ?)", [
-            (name, _json(params), _json(key), json.dumps(sums))
+            (name, _json(params), _json(key), _sums_json(sums))
             for (name, params, key), sums in total.items() if any(sums)])
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('valid', ?)", (forms_digest(),))
 
